@@ -1,0 +1,93 @@
+"""The one injected clock. Everything that asks "what time is it" asks a Clock, never datetime.now().
+
+All times are timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+def utc(ts: datetime) -> datetime:
+    """Return ts as an aware UTC datetime; a naive value is taken to be UTC already."""
+    if ts.tzinfo is None:
+        return ts.replace(tzinfo=UTC)
+    return ts.astimezone(UTC)
+
+
+def from_ms(ms: int | float) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def to_ms(ts: datetime) -> int:
+    return int(utc(ts).timestamp() * 1000)
+
+
+def iso(ts: datetime) -> str:
+    """ISO-8601 in UTC with a trailing Z, millisecond precision."""
+    return utc(ts).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, aware UTC."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds` of this clock's time."""
+        ...
+
+
+class SystemClock:
+    """Wall-clock time."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class AcceleratedClock:
+    """Runs `speed` times faster than real time from `start` (for demos: `--speed N`)."""
+
+    def __init__(self, speed: float = 1.0, start: datetime | None = None) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.speed = speed
+        self._start = utc(start) if start else datetime.now(UTC)
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=(time.monotonic() - self._t0) * self.speed)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) / self.speed)
+
+
+class ManualClock:
+    """Time moves only when told to: for tests and deterministic replays.
+
+    `sleep` advances the clock by the requested amount and yields control once, so code
+    that loops on `clock.sleep` runs as fast as the event loop allows.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = utc(start) if start else datetime(2026, 1, 1, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float) -> datetime:
+        self._now += timedelta(seconds=seconds)
+        return self._now
+
+    def set(self, ts: datetime) -> None:
+        self._now = utc(ts)
+
+    async def sleep(self, seconds: float) -> None:
+        self.advance(max(0.0, seconds))
+        await asyncio.sleep(0)
