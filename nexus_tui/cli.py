@@ -76,6 +76,23 @@ def run() -> None:
 # -- commands added by later work go below this line (keep each a thin wrapper) ---------
 
 
+@app.command()
+def bench(
+    json_out: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+    only: list[str] = typer.Option([], "--only", help="Run only benches whose name contains this."),
+) -> None:
+    """Run the performance benchmarks and compare them with their goals."""
+    import json
+
+    from nexus_tui.bench.runner import as_json, as_text, run_all
+
+    results = guarded(lambda: run_all(only or None))
+    if json_out:
+        typer.echo(json.dumps(as_json(results)))
+    else:
+        typer.echo(as_text(results))
+
+
 def main() -> None:
     try:
         app()
