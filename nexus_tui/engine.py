@@ -118,6 +118,22 @@ class Engine:
             except Exception:  # closing must not stop the others from closing
                 log.warning("closing %s failed", venue.id, exc_info=True)
 
+    def pause(self, reason: str = "paused by the user") -> bool:
+        """Stop opening new positions (ACTIVE -> REDUCING). False if not ACTIVE (HALTED stays HALTED)."""
+        if self.trading_state is not TradingState.ACTIVE:
+            return False
+        self.trading_state = TradingState.REDUCING
+        self.emit("trading.paused", f"new entries paused: {reason}", reason=reason)
+        return True
+
+    def resume(self, reason: str = "resumed by the user") -> bool:
+        """Allow new positions again (REDUCING -> ACTIVE). False if not REDUCING: a halt needs a reset."""
+        if self.trading_state is not TradingState.REDUCING:
+            return False
+        self.trading_state = TradingState.ACTIVE
+        self.emit("trading.resumed", f"new entries resumed: {reason}", reason=reason)
+        return True
+
     async def kill(self, reason: str = "kill switch") -> None:
         """Halt automation. (Cancelling orders and flattening positions arrive with trading.)"""
         self.trading_state = TradingState.HALTED
