@@ -107,6 +107,9 @@ class FundingRate:
     index_price: Decimal | None = None
     predicted_rate: Decimal | None = None
     source: FundingSource = FundingSource.EXCHANGE
+    # caveats about this report, e.g. "interval_assumed" when the venue did not tell us the
+    # interval and its documented schedule was used instead
+    flags: tuple[str, ...] = ()
 
     @property
     def rate_hourly(self) -> Decimal:
