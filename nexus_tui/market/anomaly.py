@@ -1,0 +1,142 @@
+"""The anomaly guard: what may enter the funding book, and what looks like a sudden jump.
+
+A funding rate is a small number per interval (0.0001 = 0.01 %). A unit mistake (a percent read as
+a fraction, a Hyperliquid rate multiplied into 1.79e+11 %) or a garbled row must never reach a
+screen or a trading decision, so rows are screened before the book keeps them:
+
+* rejected: not a funding row, a rate that is not a finite number, |rate| above the limit per
+  interval (3 % by default), an interval that is not a whole number of hours in 1..24, a timestamp
+  that is not a time, lies in the future, or predates perpetual funding (a seconds/ms mix-up);
+* repaired: an optional field that is nonsense (a NaN mark price, an absurd predicted rate) is
+  cleared rather than costing the whole row;
+* flagged, not dropped: a rate far from its own recent history (z-score over a window of hourly
+  points) is kept and marked "jump" — real markets do spike, and a person should see it.
+
+`screen` never raises: whatever comes in, the answer is a clean row or a reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from nexus_tui.core.models import FundingRate, FundingSource
+from nexus_tui.core.money import D
+
+# Perpetual funding started in 2016; an epoch earlier than 2010 means seconds were read as ms
+# (or the reverse), so the row cannot be trusted.
+EARLIEST_PLAUSIBLE_S = datetime(2010, 1, 1, tzinfo=UTC).timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class GuardLimits:
+    max_abs_rate: Decimal = Decimal("0.03")  # per funding interval
+    min_interval_hours: int = 1
+    max_interval_hours: int = 24
+    max_future_s: float = 300.0  # venue clocks run a little ahead; minutes ahead is a bad row
+    jump_z: float = 6.0
+    jump_window: int = 24  # hourly points
+    jump_min_points: int = 6
+    # Smallest spread assumed for a series: a rate that sat still for a day must move more than
+    # jump_z * jump_floor (per interval) before it counts as a jump, not any tick at all.
+    jump_floor: float = 0.00005
+
+
+def reason_kind(reason: str) -> str:
+    """The stable category of a rejection reason ("rate out of range", ...), for counters."""
+    return reason.partition(":")[0]
+
+
+def screen(row: Any, limits: GuardLimits, now_s: float) -> tuple[FundingRate, float] | str:
+    """(the row, possibly repaired, and its epoch seconds) or the reason it is rejected."""
+    try:
+        return _screen(row, limits, now_s)
+    except Exception as exc:  # a garbage object must cost a row, never the refresh
+        return f"malformed row: {type(exc).__name__}"
+
+
+def _screen(row: Any, limits: GuardLimits, now_s: float) -> tuple[FundingRate, float] | str:
+    if not isinstance(row, FundingRate):
+        return f"malformed row: not a funding rate ({type(row).__name__})"
+    venue, symbol, rate, interval, ts = row.venue, row.symbol, row.rate, row.interval_hours, row.ts
+    if type(venue) is not str or not venue or type(symbol) is not str or not symbol:
+        return "malformed row: missing venue or symbol"
+    repairs: dict[str, object] = {}
+
+    if type(rate) is not Decimal:
+        try:
+            rate = D(rate)
+        except ValueError:
+            return f"rate not a number: {_short(row.rate)}"
+        repairs["rate"] = rate
+    if not rate.is_finite():
+        return f"rate not a number: {_short(rate)}"
+    if abs(rate) > limits.max_abs_rate:
+        return f"rate out of range: {_short(rate)} per interval is beyond ±{limits.max_abs_rate}"
+
+    if type(interval) is not int or not limits.min_interval_hours <= interval <= limits.max_interval_hours:
+        return (
+            f"bad interval: {_short(interval)} hours "
+            f"(expected a whole number {limits.min_interval_hours}..{limits.max_interval_hours})"
+        )
+
+    if type(ts) is not datetime:
+        return f"bad timestamp: {_short(ts)}"
+    if ts.tzinfo is None:  # naive times are UTC by the project's rule (core.clock.utc)
+        ts = ts.replace(tzinfo=UTC)
+        repairs["ts"] = ts
+    ts_s = ts.timestamp()
+    if ts_s > now_s + limits.max_future_s:
+        return f"timestamp in the future: {ts.isoformat()}"
+    if ts_s < EARLIEST_PLAUSIBLE_S:
+        return f"timestamp implausibly old: {ts.isoformat()} (seconds read as milliseconds?)"
+
+    mark, index, predicted, next_ts = row.mark_price, row.index_price, row.predicted_rate, row.next_funding_ts
+    if mark is not None and not _is_price(mark):
+        repairs["mark_price"] = None
+    if index is not None and not _is_price(index):
+        repairs["index_price"] = None
+    if predicted is not None and not _is_rate(predicted, limits.max_abs_rate):
+        repairs["predicted_rate"] = None
+    if next_ts is not None and (type(next_ts) is not datetime or next_ts.tzinfo is None):
+        repairs["next_funding_ts"] = None
+    caveats = row.flags
+    if type(caveats) is not tuple or not all(type(flag) is str for flag in caveats):
+        repairs["flags"] = tuple(f for f in caveats if type(f) is str) if _is_iterable(caveats) else ()
+    if type(row.source) is not FundingSource:
+        try:
+            repairs["source"] = FundingSource(row.source)
+        except ValueError:
+            return f"malformed row: unknown source {_short(row.source)}"
+
+    if repairs:
+        row = dataclasses.replace(row, **repairs)  # type: ignore[arg-type]
+    return row, ts_s
+
+
+def is_jump(value: float, baseline: tuple[float, float] | None, limits: GuardLimits) -> bool:
+    """True when `value` sits more than jump_z spreads away from the series' recent mean."""
+    if baseline is None:
+        return False
+    mean, std = baseline
+    return abs(value - mean) > limits.jump_z * max(std, limits.jump_floor)
+
+
+def _is_price(value: object) -> bool:
+    return type(value) is Decimal and value.is_finite() and value > 0
+
+
+def _is_rate(value: object, max_abs: Decimal) -> bool:
+    return type(value) is Decimal and value.is_finite() and abs(value) <= max_abs
+
+
+def _is_iterable(value: object) -> bool:
+    return isinstance(value, list | tuple | set | frozenset)
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."

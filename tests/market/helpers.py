@@ -1,0 +1,71 @@
+"""Small builders for the market tests: funding rows and a fake venue with scripted answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from nexus_tui.core.errors import VenueUnavailable
+from nexus_tui.core.models import FundingRate, FundingSource, HealthState, MarketInfo, VenueHealth
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def rate(
+    value: str | Decimal,
+    *,
+    venue: str = "sim:binance",
+    symbol: str = "BTC/USDT:USDT",
+    interval: int = 8,
+    ts: datetime = T0,
+    source: FundingSource = FundingSource.EXCHANGE,
+    **extra: object,
+) -> FundingRate:
+    return FundingRate(
+        venue=venue,
+        symbol=symbol,
+        rate=Decimal(value),
+        interval_hours=interval,
+        ts=ts,
+        source=source,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+class FakeVenue:
+    """Answers fetch_funding_rates from a script; `fail` makes the next calls raise."""
+
+    def __init__(self, venue_id: str, rows: Sequence[FundingRate] = ()) -> None:
+        self._id = venue_id
+        self.rows: list[FundingRate] = list(rows)
+        self.fail = False
+        self.hang = False
+        self.calls = 0
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def has_private(self) -> bool:
+        return False
+
+    async def load_markets(self, reload: bool = False) -> Mapping[str, MarketInfo]:
+        return {}
+
+    async def fetch_funding_rates(self, symbols: Sequence[str] | None = None) -> list[FundingRate]:
+        import asyncio
+
+        self.calls += 1
+        if self.hang:
+            await asyncio.Event().wait()
+        if self.fail:
+            raise VenueUnavailable(self._id, "connection refused")
+        return list(self.rows)
+
+    def health(self) -> VenueHealth:
+        return VenueHealth(self._id, HealthState.OK)
+
+    async def close(self) -> None:
+        return None
