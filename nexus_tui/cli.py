@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 from nexus_tui import __version__
 from nexus_tui.core.errors import NexusError
+
+if TYPE_CHECKING:
+    from nexus_tui.config.commands import ConfigSession
 
 T = TypeVar("T")
 
@@ -49,14 +54,69 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit(0)
 
 
+# -- where the config lives and how the master password is given (shared by every command that
+#    opens the vault; accepted before the command, `nexus-tui --home X init`, or after it) -----
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home", help="Directory holding config.enc (default: $NEXUS_HOME, else ~/.config/nexus-tui)."
+    ),
+]
+PasswordFileOption = Annotated[
+    Path | None,
+    typer.Option("--password-file", help="Read the master password from this file (must be mode 0600)."),
+]
+PasswordStdinOption = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the master password from the first line of stdin.")
+]
+
+
+@dataclass(frozen=True, slots=True)
+class VaultOptions:
+    """The --home / --password-file / --password-stdin options as given (root or command)."""
+
+    home: Path | None = None
+    password_file: Path | None = None
+    password_stdin: bool = False
+
+    def merged(self, home: Path | None, password_file: Path | None, password_stdin: bool) -> VaultOptions:
+        """These options with the ones given after the command name taking precedence."""
+        return VaultOptions(
+            home or self.home, password_file or self.password_file, password_stdin or self.password_stdin
+        )
+
+
+def vault_options(
+    ctx: typer.Context, home: Path | None = None, password_file: Path | None = None, stdin: bool = False
+) -> VaultOptions:
+    root = ctx.find_root().obj
+    given = root if isinstance(root, VaultOptions) else VaultOptions()
+    return given.merged(home, password_file, stdin)
+
+
+def config_session(options: VaultOptions) -> ConfigSession:
+    """What the config commands (and the TUI's unlock with --password-*) need to reach the vault."""
+    from nexus_tui.config.commands import ConfigSession
+    from nexus_tui.config.password import PasswordReader, PasswordSource
+    from nexus_tui.config.paths import resolve_home
+
+    source = PasswordSource(file=options.password_file, stdin=options.password_stdin)
+    return ConfigSession(home=resolve_home(options.home), passwords=PasswordReader(source))
+
+
 @app.callback(invoke_without_command=True)
 def _root(
     ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
     ),
+    home: HomeOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
 ) -> None:
     """With no command, `nexus-tui` runs the TUI (same as `nexus-tui run`)."""
+    ctx.obj = VaultOptions(home, password_file, password_stdin)
     if ctx.invoked_subcommand is None:
         ctx.invoke(run)
 
@@ -91,6 +151,108 @@ def bench(
         typer.echo(json.dumps(as_json(results)))
     else:
         typer.echo(as_text(results))
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    home: HomeOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
+    from_file: Path | None = typer.Option(
+        None, "--from", help="Start from the non-secret values of this YAML file (e.g. config/example.yaml)."
+    ),
+) -> None:
+    """Create the encrypted config with the defaults (asks the new master password twice)."""
+    from nexus_tui.config import commands
+
+    options = vault_options(ctx, home, password_file, password_stdin)
+    typer.echo(guarded(lambda: commands.init(config_session(options), from_file)))
+
+
+config_app = typer.Typer(
+    name="config",
+    help="Read and change the encrypted config. Secrets are always printed masked.",
+    no_args_is_help=True,
+)
+app.add_typer(config_app)
+
+
+@config_app.command("show")
+def config_show(
+    ctx: typer.Context,
+    home: HomeOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
+) -> None:
+    """Print the whole config as YAML (secrets masked)."""
+    from nexus_tui.config import commands
+
+    options = vault_options(ctx, home, password_file, password_stdin)
+    typer.echo(guarded(lambda: commands.show(config_session(options))))
+
+
+@config_app.command("get")
+def config_get(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Dotted key, e.g. strategy.min_net_apr or risk.standard."),
+    home: HomeOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
+) -> None:
+    """Print one value or section (secrets masked)."""
+    from nexus_tui.config import commands
+
+    options = vault_options(ctx, home, password_file, password_stdin)
+    typer.echo(guarded(lambda: commands.get(config_session(options), key)))
+
+
+@config_app.command("set")
+def config_set(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Dotted key, e.g. trading.mode or venues.bybit.api_key."),
+    value: str = typer.Argument(
+        ..., help="The new value; `-` reads it from stdin or a hidden prompt (required for secrets)."
+    ),
+    home: HomeOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
+) -> None:
+    """Set one value. The whole config is validated; if invalid, nothing changes (exit 2)."""
+    from nexus_tui.config import commands
+
+    options = vault_options(ctx, home, password_file, password_stdin)
+    typer.echo(guarded(lambda: commands.set_(config_session(options), key, value)))
+
+
+@config_app.command("unset")
+def config_unset(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Dotted key to put back to its default (or remove)."),
+    home: HomeOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
+) -> None:
+    """Reset one value to its default (removes a credential, or a per-symbol entry)."""
+    from nexus_tui.config import commands
+
+    options = vault_options(ctx, home, password_file, password_stdin)
+    typer.echo(guarded(lambda: commands.unset(config_session(options), key)))
+
+
+@config_app.command("passwd")
+def config_passwd(
+    ctx: typer.Context,
+    home: HomeOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
+) -> None:
+    """Re-encrypt the config under a new master password (asked twice; with --password-stdin,
+    the lines after the current password)."""
+    from nexus_tui.config import commands
+
+    options = vault_options(ctx, home, password_file, password_stdin)
+    typer.echo(guarded(lambda: commands.passwd(config_session(options))))
 
 
 def main() -> None:

@@ -65,3 +65,12 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def nexus_home(_isolated_home: Path) -> Path:
     return _isolated_home
+
+
+@pytest.fixture(autouse=True)
+def _fast_vault_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vaults written by tests use Argon2id's cheapest cost (the product's takes ~0.3 s per unlock);
+    the cost is stored in each file, so opening works the same."""
+    from nexus_tui.config import kdf
+
+    monkeypatch.setattr(kdf, "DEFAULT_KDF", kdf.TEST_KDF)

@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-BENCH_MODULES: list[str] = []  # dotted module names, appended by each bench module's author
+BENCH_MODULES: list[str] = [  # dotted module names, appended by each bench module's author
+    "nexus_tui.config.bench_vault",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,22 +7,40 @@ stdout; expected failures raise NexusError (one line, exit code attached). Messa
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import ParamSpec, TextIO, TypeVar
 
 from nexus_tui.config.edits import get_value, set_value, unset_value
+from nexus_tui.config.files import load_config_file
 from nexus_tui.config.keys import KeyInfo, resolve_key
 from nexus_tui.config.password import PasswordReader, hidden_prompt, read_line
 from nexus_tui.config.paths import vault_path
 from nexus_tui.config.redact import install_redaction
 from nexus_tui.config.render import masked, to_yaml, value_text
 from nexus_tui.config.vault import Vault, VaultExists, password_strength
-from nexus_tui.core.errors import BadInput
+from nexus_tui.core.errors import BadInput, NexusError
 
 STDIN_VALUE = "-"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _file_errors_as_messages(action: Callable[P, R]) -> Callable[P, R]:
+    """A file-system failure (no permission, disk full, ...) becomes one line, not a traceback."""
+
+    @functools.wraps(action)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return action(*args, **kwargs)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise NexusError(f"{where}{exc.strerror or exc}") from None
+
+    return run
 
 
 def _stderr(message: str) -> None:
@@ -50,31 +68,40 @@ class ConfigSession:
         return vault
 
 
-def init(session: ConfigSession) -> str:
-    """Create the vault with the default config (sim mode, no keys)."""
+@_file_errors_as_messages
+def init(session: ConfigSession, source: Path | None = None) -> str:
+    """Create the vault with the default config (sim mode, no keys), or with the non-secret
+    values of the YAML file `source` (e.g. config/example.yaml)."""
     if Vault.exists(session.home):
         # Checked before asking anything, so nobody types a password twice for nothing.
         raise VaultExists(f"a config already exists at {vault_path(session.home)}")
+    config = load_config_file(source) if source is not None else None
     password = session.passwords.new()
     install_redaction([password])
     score, hint = password_strength(password)
     if score < 3:
         session.warn(f"warning: master password strength {score}/4: {hint}")
-    vault = Vault.create(session.home, password)
-    return f"created {vault.path} (sim mode, no API keys; set them with `nexus-tui config set KEY -`)"
+    vault = Vault.create(session.home, password, config)
+    return (
+        f"created {vault.path} ({vault.config.trading.mode} mode; "
+        "set API keys with `nexus-tui config set venues.<id>.api_key -`)"
+    )
 
 
+@_file_errors_as_messages
 def show(session: ConfigSession) -> str:
     vault = session.unlock()
     return to_yaml(masked(vault.config)).rstrip("\n")
 
 
+@_file_errors_as_messages
 def get(session: ConfigSession, key: str) -> str:
     info = resolve_key(key)
     vault = session.unlock()
     return value_text(get_value(vault.config, key), info)
 
 
+@_file_errors_as_messages
 def set_(session: ConfigSession, key: str, value: str) -> str:
     info = resolve_key(key)
     if info.secret and value != STDIN_VALUE:
@@ -93,6 +120,7 @@ def set_(session: ConfigSession, key: str, value: str) -> str:
     return f"{key} = {shown}"
 
 
+@_file_errors_as_messages
 def unset(session: ConfigSession, key: str) -> str:
     info = resolve_key(key)
     vault = session.unlock()
@@ -104,6 +132,7 @@ def unset(session: ConfigSession, key: str) -> str:
         return f"{key} removed"
 
 
+@_file_errors_as_messages
 def passwd(session: ConfigSession) -> str:
     vault = session.unlock()
     new_password = session.passwords.new_after_current()

@@ -17,6 +17,9 @@ from nexus_tui.config.validation import validate_config
 from nexus_tui.core.errors import DamagedVault
 
 PAYLOAD_FORMAT = 1
+# The plaintext is padded with spaces (valid trailing JSON whitespace) to a multiple of this, so
+# the file's size does not tell how long the stored keys are, or whether one was just added.
+PAD_TO = 1024
 
 
 def _plain(node: Any) -> Any:
@@ -33,7 +36,8 @@ def _plain(node: Any) -> Any:
 
 def to_payload(config: NexusConfig) -> bytes:
     document = {"format": PAYLOAD_FORMAT, "config": _plain(config.model_dump())}
-    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return text + b" " * (-len(text) % PAD_TO)
 
 
 def from_payload(payload: bytes) -> NexusConfig:
