@@ -13,11 +13,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from nexus_tui.core.clock import Clock, SystemClock
 from nexus_tui.core.events import Event, EventBus, Subscription
 from nexus_tui.core.models import VenueHealth
+from nexus_tui.market.funding_book import FundingBook
 from nexus_tui.venues.port import Venue
+
+if TYPE_CHECKING:
+    from nexus_tui.market.refresh import FundingRefresher
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +65,15 @@ class Engine:
         clock: Clock | None = None,
         venues: Sequence[Venue] = (),
         bus: EventBus | None = None,
+        funding_book: FundingBook | None = None,
     ) -> None:
         self.mode = mode
         self.clock: Clock = clock or SystemClock()
         self.bus = bus or EventBus()
+        # The one reconciled funding view that screens, the scanner and `funding` read.
+        self.funding_book: FundingBook = funding_book or FundingBook(self.clock, bus=self.bus)
+        # Set by bootstrap when feeds fill the book, so a headless command can refresh on demand.
+        self.funding_refresher: FundingRefresher | None = None
         self.venues: dict[str, Venue] = {v.id: v for v in venues}
         self.status = EngineStatus.IDLE
         self.trading_state = TradingState.ACTIVE
