@@ -170,6 +170,35 @@ def init(
     typer.echo(guarded(lambda: commands.init(config_session(options), from_file)))
 
 
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    venues: str = typer.Option("", "--venues", help="Only these venues, comma-separated (e.g. bybit,okx)."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+    home: HomeOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
+) -> None:
+    """Check each venue: reachable, latency, clock skew, markets loaded, keys valid and unable to
+    withdraw. One line per venue; exit 0 when every checked venue is fine, 1 otherwise."""
+    import asyncio
+    import json
+
+    from nexus_tui.config.vault import Vault
+    from nexus_tui.doctor import DoctorReport, doctor_from_config, parse_venue_list
+
+    options = vault_options(ctx, home, password_file, password_stdin)
+
+    def check() -> DoctorReport:
+        session = config_session(options)
+        config = session.unlock().config if Vault.exists(session.home) else None  # no vault: defaults
+        return asyncio.run(doctor_from_config(config, only=parse_venue_list(venues)))
+
+    report = guarded(check)
+    typer.echo(json.dumps(report.as_json()) if json_out else report.as_text())
+    raise typer.Exit(0 if report.ok else 1)
+
+
 config_app = typer.Typer(
     name="config",
     help="Read and change the encrypted config. Secrets are always printed masked.",

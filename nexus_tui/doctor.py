@@ -1,0 +1,319 @@
+"""`nexus-tui doctor`: is each venue usable, and if not, why, in one line.
+
+Per venue (all venues at once, each under its own timeout, so one dead venue never holds up or
+hides the others):
+
+- reachable: the venue's server time answers (seed 002 §2 measures latency the same way);
+- latency: half the round trip of that request; slower than 200 ms one way is a warning
+  (seed 002 §2 puts no confidence in a venue beyond it), not a failure;
+- clock skew: the venue's clock against ours (Cristian's method, see venues/health.py); more than
+  1 s apart fails, because venues refuse signed requests whose timestamp is that far off;
+- markets loaded: at least one perpetual;
+- keys valid: a private call (balances) succeeds, when keys are configured;
+- no withdrawal permission: seed 003 §11.1 says never enable it. Venues that report a key's
+  permissions expose `async fetch_key_permissions() -> Mapping[str, bool | None]` with a
+  "withdraw" entry (and optionally "trade"); a venue without that method is reported as
+  "not reported by the venue", never as safe.
+
+Venues are taken as a parameter, so tests run the doctor against fakes; the CLI builds them with
+`bootstrap.make_venues(config, clock)`. Nothing here prints, and no exception escapes a check: an
+unexpected error becomes that check's one-line reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from nexus_tui.core.clock import Clock, SystemClock, iso
+from nexus_tui.core.errors import BadInput, NexusError, VenueError
+from nexus_tui.core.models import MarketKind
+from nexus_tui.venues.port import Venue
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SLOW_ONE_WAY_MS = 200.0  # seed 002 §2
+MAX_CLOCK_SKEW_MS = 1000.0  # e.g. Binance refuses a request stamped over 1 s ahead of its clock
+
+
+class CheckStatus(StrEnum):
+    OK = "ok"
+    WARN = "warn"  # worth knowing, does not stop the venue from working
+    FAIL = "fail"  # the venue cannot be used as configured
+    SKIP = "skip"  # not applicable (no keys) or not possible (unreachable)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    status: CheckStatus
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class VenueReport:
+    venue: str
+    checks: tuple[Check, ...]
+    latency_ms: float | None = None  # round trip of the server-time request
+    clock_skew_ms: float | None = None
+    markets: int | None = None
+    perps: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status is not CheckStatus.FAIL for c in self.checks)
+
+    @property
+    def reason(self) -> str:
+        """The first failure, or "" when the venue is fine."""
+        return next((c.detail for c in self.checks if c.status is CheckStatus.FAIL), "")
+
+    def line(self, width: int = 14) -> str:
+        """One line for the terminal: status, venue, then the failure or a summary."""
+        if not self.ok:
+            return f"FAIL  {self.venue:<{width}} {self.reason}"
+        parts = [c.detail for c in self.checks if c.status in (CheckStatus.OK, CheckStatus.WARN)]
+        warned = any(c.status is CheckStatus.WARN for c in self.checks)
+        return f"{'warn' if warned else 'ok':<5} {self.venue:<{width}} " + " · ".join(parts)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "venue": self.venue,
+            "ok": self.ok,
+            "reason": self.reason,
+            "latency_ms": _round(self.latency_ms),
+            "clock_skew_ms": _round(self.clock_skew_ms),
+            "markets": self.markets,
+            "perps": self.perps,
+            "checks": [{"name": c.name, "status": c.status.value, "detail": c.detail} for c in self.checks],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorReport:
+    as_of: datetime
+    venues: tuple[VenueReport, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        """Every checked venue is fine (and there was at least one to check)."""
+        return bool(self.venues) and all(v.ok for v in self.venues)
+
+    def as_text(self) -> str:
+        if not self.venues:
+            return "no venues to check: enable one with `nexus-tui config set venues.<id>.enabled true`"
+        width = max(len(v.venue) for v in self.venues)
+        return "\n".join(v.line(width) for v in self.venues)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"as_of": iso(self.as_of), "ok": self.ok, "venues": [v.as_json() for v in self.venues]}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _reason(exc: BaseException, venue: str, timeout_s: float) -> str:
+    """One line, without the venue's name (the report line already starts with it)."""
+    if isinstance(exc, TimeoutError):
+        return f"timeout after {timeout_s:g}s"
+    text = " ".join(str(exc).split())
+    if isinstance(exc, VenueError) and text.startswith(f"{venue}: "):
+        text = text[len(venue) + 2 :]
+    if isinstance(exc, NexusError):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class _VenueDoctor:
+    """The checks for one venue, in order; an unreachable venue skips the rest."""
+
+    def __init__(self, venue: Venue, clock: Clock, timeout_s: float) -> None:
+        self.venue = venue
+        self.clock = clock
+        self.timeout_s = timeout_s
+        self.checks: list[Check] = []
+        self.latency_ms: float | None = None
+        self.skew_ms: float | None = None
+        self.markets: int | None = None
+        self.perps: int | None = None
+
+    def add(self, name: str, status: CheckStatus, detail: str) -> None:
+        self.checks.append(Check(name, status, detail))
+
+    async def attempt(self, call: Callable[[], Awaitable[T]]) -> tuple[T | None, str | None]:
+        try:
+            return await asyncio.wait_for(call(), self.timeout_s), None
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a diagnosis must report every failure, never crash on one
+            log.debug("doctor: %s failed", self.venue.id, exc_info=True)
+            return None, _reason(exc, self.venue.id, self.timeout_s)
+
+    async def run(self) -> VenueReport:
+        if await self.server_time():
+            await self.load_markets()
+            await self.keys()
+        else:
+            for name in ("markets", "keys"):
+                self.add(name, CheckStatus.SKIP, "skipped: unreachable")
+        return VenueReport(
+            venue=self.venue.id,
+            checks=tuple(self.checks),
+            latency_ms=self.latency_ms,
+            clock_skew_ms=self.skew_ms,
+            markets=self.markets,
+            perps=self.perps,
+        )
+
+    async def server_time(self) -> bool:
+        sent = self.clock.now()
+        try:
+            server_ts = await asyncio.wait_for(self.venue.fetch_server_time(), self.timeout_s)
+        except NotImplementedError:
+            # no server-time endpoint: reachability is decided by the markets call instead
+            self.add("clock", CheckStatus.SKIP, "server time not offered by the venue")
+            return True
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.debug("doctor: %s server time failed", self.venue.id, exc_info=True)
+            self.add(
+                "reachable", CheckStatus.FAIL, f"unreachable: {_reason(exc, self.venue.id, self.timeout_s)}"
+            )
+            return False
+        received = self.clock.now()
+        rtt_ms = max(0.0, (received - sent).total_seconds() * 1000.0)
+        self.latency_ms = rtt_ms
+        self.skew_ms = (server_ts - (sent + timedelta(milliseconds=rtt_ms / 2))).total_seconds() * 1000.0
+        one_way = rtt_ms / 2
+        if one_way > SLOW_ONE_WAY_MS:
+            self.add("latency", CheckStatus.WARN, f"slow: {one_way:.0f} ms one way (> {SLOW_ONE_WAY_MS:g})")
+        else:
+            self.add("latency", CheckStatus.OK, f"{one_way:.0f} ms")
+        if abs(self.skew_ms) > MAX_CLOCK_SKEW_MS:
+            self.add(
+                "clock",
+                CheckStatus.FAIL,
+                f"clock skew {self.skew_ms:+.0f} ms (> {MAX_CLOCK_SKEW_MS:g}): signed requests "
+                "will be refused; sync this machine's clock (NTP)",
+            )
+        else:
+            self.add("clock", CheckStatus.OK, f"skew {self.skew_ms:+.0f} ms")
+        return True
+
+    async def load_markets(self) -> None:
+        markets, error = await self.attempt(lambda: self.venue.load_markets())
+        if error is not None or markets is None:
+            self.add("markets", CheckStatus.FAIL, f"markets not loaded: {error}")
+            return
+        self.markets = len(markets)
+        self.perps = sum(1 for m in markets.values() if m.kind is MarketKind.PERP)
+        if not self.perps:
+            self.add("markets", CheckStatus.FAIL, f"no perpetual markets among {self.markets} loaded")
+        else:
+            self.add("markets", CheckStatus.OK, f"{self.markets} markets ({self.perps} perps)")
+
+    async def keys(self) -> None:
+        if not self.venue.has_private:
+            self.add("keys", CheckStatus.SKIP, "no keys: public data only")
+            return
+        _, error = await self.attempt(lambda: self.venue.fetch_balances())
+        if error is not None:
+            self.add("keys", CheckStatus.FAIL, f"keys refused: {error}")
+            return
+        self.add("keys", CheckStatus.OK, "keys valid")
+        await self.withdrawal_permission()
+
+    async def withdrawal_permission(self) -> None:
+        fetch = getattr(self.venue, "fetch_key_permissions", None)
+        if fetch is None:
+            self.add("withdraw", CheckStatus.SKIP, "withdrawal permission not reported by the venue")
+            return
+        permissions, error = await self.attempt(fetch)
+        if error is not None:
+            self.add("withdraw", CheckStatus.WARN, f"could not read key permissions: {error}")
+            return
+        withdraw = permissions.get("withdraw") if isinstance(permissions, Mapping) else None
+        if withdraw is True:
+            self.add(
+                "withdraw",
+                CheckStatus.FAIL,
+                "this API key can WITHDRAW funds: remove that permission on the exchange",
+            )
+        elif withdraw is False:
+            self.add("withdraw", CheckStatus.OK, "no withdrawal permission")
+        else:
+            self.add("withdraw", CheckStatus.SKIP, "withdrawal permission not reported by the venue")
+
+
+def parse_venue_list(text: str | None) -> list[str] | None:
+    """`--venues a,b` -> ["a", "b"]; empty -> None (every configured venue)."""
+    if not text or not text.strip():
+        return None
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    return names or None
+
+
+def select_venues(venues: Iterable[Venue], only: Sequence[str] | None) -> list[Venue]:
+    """The venues to check, in the order asked. An unknown name is bad input (exit 2)."""
+    available = list(venues)
+    if only is None:
+        return available
+    by_id = {v.id: v for v in available}
+    unknown = [name for name in only if name not in by_id]
+    if unknown:
+        known = ", ".join(by_id) or "none"
+        raise BadInput(f"unknown venue {unknown[0]!r}; configured venues: {known}")
+    return [by_id[name] for name in dict.fromkeys(only)]
+
+
+async def run_doctor(
+    venues: Iterable[Venue],
+    clock: Clock,
+    *,
+    only: Sequence[str] | None = None,
+    timeout_s: float = 10.0,
+) -> DoctorReport:
+    """Check every venue (or those in `only`) concurrently; never raises for a venue's failure."""
+    selected = select_venues(venues, only)
+    as_of = clock.now()
+    reports = await asyncio.gather(*(_VenueDoctor(v, clock, timeout_s).run() for v in selected))
+    return DoctorReport(as_of=as_of, venues=tuple(reports))
+
+
+async def doctor_from_config(
+    config: Any = None,
+    *,
+    only: Sequence[str] | None = None,
+    clock: Clock | None = None,
+    timeout_s: float | None = None,
+) -> DoctorReport:
+    """The CLI's entry: build the configured venues (None = the defaults), check them, close them.
+    The timeout per check is the config's `data.request_timeout_seconds` unless given."""
+    from nexus_tui import bootstrap
+
+    clock = clock or SystemClock()
+    if timeout_s is None:
+        configured = getattr(getattr(config, "data", None), "request_timeout_seconds", None)
+        timeout_s = float(configured) if isinstance(configured, int | float) else 10.0
+    make_venues = getattr(bootstrap, "make_venues", None)
+    if make_venues is None:
+        raise NexusError("venue wiring (bootstrap.make_venues) is not available in this build")
+    built = make_venues(config, clock)
+    venues: list[Venue] = list(await built if asyncio.iscoroutine(built) else built)
+    try:
+        return await run_doctor(venues, clock, only=only, timeout_s=timeout_s)
+    finally:
+        for venue in venues:
+            try:
+                await venue.close()
+            except Exception:  # closing one venue must not hide the report or the others
+                log.debug("closing %s failed", venue.id, exc_info=True)
