@@ -28,12 +28,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from nexus_tui.core.clock import Clock, SystemClock, iso
-from nexus_tui.core.errors import BadInput, NexusError, VenueError
-from nexus_tui.core.models import MarketKind
-from nexus_tui.venues.port import Venue
+from nexus_tui.core.errors import BadInput, NexusError, VenueError, VenueUnavailable
+from nexus_tui.core.models import Balance, MarketInfo, MarketKind
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +40,24 @@ T = TypeVar("T")
 
 SLOW_ONE_WAY_MS = 200.0  # seed 002 §2
 MAX_CLOCK_SKEW_MS = 1000.0  # e.g. Binance refuses a request stamped over 1 s ahead of its clock
+
+
+class DoctorVenue(Protocol):
+    """The part of the Venue port (venues/port.py) the doctor uses; every Venue is one."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def has_private(self) -> bool: ...
+
+    async def fetch_server_time(self) -> datetime: ...
+
+    async def load_markets(self, reload: bool = False) -> Mapping[str, MarketInfo]: ...
+
+    async def fetch_balances(self) -> Sequence[Balance]: ...
+
+    async def close(self) -> None: ...
 
 
 class CheckStatus(StrEnum):
@@ -79,7 +96,7 @@ class VenueReport:
         """One line for the terminal: status, venue, then the failure or a summary."""
         if not self.ok:
             return f"FAIL  {self.venue:<{width}} {self.reason}"
-        parts = [c.detail for c in self.checks if c.status in (CheckStatus.OK, CheckStatus.WARN)]
+        parts = [c.detail for c in self.checks]  # skips say what was not checked, e.g. "no keys"
         warned = any(c.status is CheckStatus.WARN for c in self.checks)
         return f"{'warn' if warned else 'ok':<5} {self.venue:<{width}} " + " · ".join(parts)
 
@@ -135,7 +152,7 @@ def _reason(exc: BaseException, venue: str, timeout_s: float) -> str:
 class _VenueDoctor:
     """The checks for one venue, in order; an unreachable venue skips the rest."""
 
-    def __init__(self, venue: Venue, clock: Clock, timeout_s: float) -> None:
+    def __init__(self, venue: DoctorVenue, clock: Clock, timeout_s: float) -> None:
         self.venue = venue
         self.clock = clock
         self.timeout_s = timeout_s
@@ -158,12 +175,17 @@ class _VenueDoctor:
             return None, _reason(exc, self.venue.id, self.timeout_s)
 
     async def run(self) -> VenueReport:
-        if await self.server_time():
-            await self.load_markets()
-            await self.keys()
+        time_error, unavailable = await self.server_time()
+        if time_error is not None and unavailable:
+            self._unreachable(time_error)
         else:
-            for name in ("markets", "keys"):
-                self.add(name, CheckStatus.SKIP, "skipped: unreachable")
+            await self.load_markets()
+            if time_error is not None and self.markets is None:
+                # neither call worked: report the first reason, not two symptoms of one outage
+                self.checks = [c for c in self.checks if c.name not in ("clock", "markets")]
+                self._unreachable(time_error)
+            else:
+                await self.keys()
         return VenueReport(
             venue=self.venue.id,
             checks=tuple(self.checks),
@@ -173,22 +195,30 @@ class _VenueDoctor:
             perps=self.perps,
         )
 
-    async def server_time(self) -> bool:
+    def _unreachable(self, reason: str) -> None:
+        self.add("reachable", CheckStatus.FAIL, f"unreachable: {reason}")
+        for name in ("markets", "keys"):
+            self.add(name, CheckStatus.SKIP, "skipped: unreachable")
+
+    async def server_time(self) -> tuple[str | None, bool]:
+        """Latency and clock skew from the venue's server time. Returns (why it failed, whether
+        that failure means the venue is unreachable). A venue that answers but has no usable
+        server time (unsupported, malformed) gets its reachability from the markets call."""
         sent = self.clock.now()
         try:
             server_ts = await asyncio.wait_for(self.venue.fetch_server_time(), self.timeout_s)
-        except NotImplementedError:
-            # no server-time endpoint: reachability is decided by the markets call instead
-            self.add("clock", CheckStatus.SKIP, "server time not offered by the venue")
-            return True
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.debug("doctor: %s server time failed", self.venue.id, exc_info=True)
-            self.add(
-                "reachable", CheckStatus.FAIL, f"unreachable: {_reason(exc, self.venue.id, self.timeout_s)}"
-            )
-            return False
+            reason = _reason(exc, self.venue.id, self.timeout_s)
+            unavailable = isinstance(exc, VenueUnavailable | TimeoutError | OSError)
+            if not unavailable:
+                self.add("clock", CheckStatus.WARN, f"clock skew not checked: {reason}")
+            return reason, unavailable
+        if not isinstance(server_ts, datetime) or server_ts.tzinfo is None:
+            self.add("clock", CheckStatus.WARN, f"clock skew not checked: server time {server_ts!r}")
+            return None, False
         received = self.clock.now()
         rtt_ms = max(0.0, (received - sent).total_seconds() * 1000.0)
         self.latency_ms = rtt_ms
@@ -207,7 +237,7 @@ class _VenueDoctor:
             )
         else:
             self.add("clock", CheckStatus.OK, f"skew {self.skew_ms:+.0f} ms")
-        return True
+        return None, False
 
     async def load_markets(self) -> None:
         markets, error = await self.attempt(lambda: self.venue.load_markets())
@@ -262,21 +292,24 @@ def parse_venue_list(text: str | None) -> list[str] | None:
     return names or None
 
 
-def select_venues(venues: Iterable[Venue], only: Sequence[str] | None) -> list[Venue]:
+def select_venues(venues: Iterable[DoctorVenue], only: Sequence[str] | None) -> list[DoctorVenue]:
     """The venues to check, in the order asked. An unknown name is bad input (exit 2)."""
     available = list(venues)
     if only is None:
         return available
-    by_id = {v.id: v for v in available}
-    unknown = [name for name in only if name not in by_id]
+    by_name: dict[str, DoctorVenue] = {}
+    for venue in available:
+        by_name[venue.id] = venue
+        by_name.setdefault(venue.id.removeprefix("sim:"), venue)  # `--venues binance` for sim:binance
+    unknown = [name for name in only if name not in by_name]
     if unknown:
-        known = ", ".join(by_id) or "none"
+        known = ", ".join(v.id for v in available) or "none"
         raise BadInput(f"unknown venue {unknown[0]!r}; configured venues: {known}")
-    return [by_id[name] for name in dict.fromkeys(only)]
+    return list({id(by_name[name]): by_name[name] for name in only}.values())
 
 
 async def run_doctor(
-    venues: Iterable[Venue],
+    venues: Iterable[DoctorVenue],
     clock: Clock,
     *,
     only: Sequence[str] | None = None,
@@ -307,8 +340,8 @@ async def doctor_from_config(
     make_venues = getattr(bootstrap, "make_venues", None)
     if make_venues is None:
         raise NexusError("venue wiring (bootstrap.make_venues) is not available in this build")
-    built = make_venues(config, clock)
-    venues: list[Venue] = list(await built if asyncio.iscoroutine(built) else built)
+    wiring = make_venues(config, clock)
+    venues: list[DoctorVenue] = list(getattr(wiring, "venues", wiring))  # bootstrap.MarketWiring or a list
     try:
         return await run_doctor(venues, clock, only=only, timeout_s=timeout_s)
     finally:

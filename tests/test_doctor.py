@@ -1,0 +1,321 @@
+"""`nexus-tui doctor` against fake venues: one line per venue, exit 0 only when all are fine."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, cast
+
+import pytest
+from typer.testing import CliRunner
+
+from nexus_tui import bootstrap
+from nexus_tui.cli import app
+from nexus_tui.core.clock import Clock, ManualClock
+from nexus_tui.core.errors import BadInput, MalformedResponse, VenueError, VenueUnavailable
+from nexus_tui.core.models import Balance, MarketInfo, MarketKind, VenueHealth
+from nexus_tui.doctor import CheckStatus, DoctorReport, parse_venue_list, run_doctor
+
+
+def market(symbol: str, kind: MarketKind = MarketKind.PERP) -> MarketInfo:
+    base, _, rest = symbol.partition("/")
+    quote, _, settle = rest.partition(":")
+    return MarketInfo(
+        venue="x",
+        symbol=symbol,
+        base=base,
+        quote=quote,
+        settle=settle or None,
+        kind=kind,
+        price_tick=Decimal("0.1"),
+        amount_step=Decimal("0.001"),
+        min_amount=Decimal("0.001"),
+    )
+
+
+MARKETS = {
+    "BTC/USDT:USDT": market("BTC/USDT:USDT"),
+    "ETH/USDT:USDT": market("ETH/USDT:USDT"),
+    "BTC/USDT": market("BTC/USDT", MarketKind.SPOT),
+}
+
+
+class FakeVenue:
+    """Just what the doctor asks of a Venue; each answer (or failure) is set per test."""
+
+    def __init__(
+        self,
+        venue_id: str,
+        clock: Clock,
+        *,
+        rtt_ms: float = 60,
+        skew_ms: float = 0,
+        server_time_error: BaseException | None = None,
+        markets: Mapping[str, MarketInfo] = MARKETS,
+        markets_error: BaseException | None = None,
+        keys: bool = False,
+        balances_error: BaseException | None = None,
+    ) -> None:
+        self._id = venue_id
+        self.clock = clock
+        self.rtt_ms = rtt_ms
+        self.skew_ms = skew_ms
+        self.server_time_error = server_time_error
+        self.markets = markets
+        self.markets_error = markets_error
+        self.keys = keys
+        self.balances_error = balances_error
+        self.closed = False
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def has_private(self) -> bool:
+        return self.keys
+
+    async def fetch_server_time(self) -> datetime:
+        if self.server_time_error is not None:
+            raise self.server_time_error
+        if isinstance(self.clock, ManualClock):
+            self.clock.advance(self.rtt_ms / 2000)  # the request travels ...
+        server = self.clock.now() + timedelta(milliseconds=self.skew_ms)
+        if isinstance(self.clock, ManualClock):
+            self.clock.advance(self.rtt_ms / 2000)  # ... and the answer comes back
+        return server
+
+    async def load_markets(self, reload: bool = False) -> Mapping[str, MarketInfo]:
+        if self.markets_error is not None:
+            raise self.markets_error
+        return self.markets
+
+    async def fetch_balances(self) -> list[Balance]:
+        if self.balances_error is not None:
+            raise self.balances_error
+        return [Balance(self._id, "USDT", Decimal(1000), Decimal(1000))]
+
+    def health(self) -> VenueHealth:
+        return VenueHealth(self._id)
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class ReportsPermissions(FakeVenue):
+    def __init__(self, *args: Any, withdraw: bool | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.withdraw = withdraw
+
+    async def fetch_key_permissions(self) -> Mapping[str, bool | None]:
+        return {"trade": True, "withdraw": self.withdraw}
+
+
+class Hangs(FakeVenue):
+    async def fetch_server_time(self) -> datetime:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+def statuses(report: DoctorReport, venue: str) -> dict[str, CheckStatus]:
+    (one,) = [v for v in report.venues if v.venue == venue]
+    return {c.name: c.status for c in one.checks}
+
+
+async def test_one_reachable_one_down(clock: ManualClock) -> None:
+    good = FakeVenue("binanceusdm", clock, rtt_ms=84, skew_ms=12)
+    bad = FakeVenue("bybit", clock, server_time_error=VenueUnavailable("bybit", "connection refused"))
+    report = await run_doctor([good, bad], clock)
+
+    assert not report.ok
+    ok_line, fail_line = report.as_text().splitlines()
+    assert (
+        ok_line == "ok    binanceusdm 42 ms · skew +12 ms · 3 markets (2 perps) · no keys: public data only"
+    )
+    assert fail_line == "FAIL  bybit       unreachable: connection refused"
+    assert statuses(report, "bybit") == {
+        "reachable": CheckStatus.FAIL,
+        "markets": CheckStatus.SKIP,
+        "keys": CheckStatus.SKIP,
+    }
+    good_report = report.venues[0]
+    assert good_report.ok and good_report.reason == ""
+    assert good_report.latency_ms == pytest.approx(84)
+    assert good_report.clock_skew_ms == pytest.approx(12)
+    assert (good_report.markets, good_report.perps) == (3, 2)
+
+
+async def test_a_hanging_venue_times_out_without_holding_up_the_others(clock: ManualClock) -> None:
+    report = await run_doctor([Hangs("okx", clock), FakeVenue("gate", clock)], clock, timeout_s=0.01)
+    assert report.venues[0].reason == "unreachable: timeout after 0.01s"
+    assert report.venues[1].ok
+
+
+async def test_an_unexpected_error_is_one_line_not_a_traceback(clock: ManualClock) -> None:
+    venue = FakeVenue("okx", clock, markets_error=RuntimeError("boom\n  at line 3"))
+    report = await run_doctor([venue], clock)
+    assert report.venues[0].reason == "markets not loaded: RuntimeError: boom at line 3"
+    assert "\n" not in report.as_text()
+
+
+async def test_clock_skew_over_a_second_fails(clock: ManualClock) -> None:
+    report = await run_doctor([FakeVenue("okx", clock, skew_ms=-1800)], clock)
+    assert not report.ok
+    assert report.venues[0].reason.startswith("clock skew -1800 ms (> 1000): signed requests will be refused")
+
+
+async def test_slow_is_a_warning_not_a_failure(clock: ManualClock) -> None:
+    report = await run_doctor([FakeVenue("hyperliquid", clock, rtt_ms=700)], clock)
+    assert report.ok
+    assert statuses(report, "hyperliquid")["latency"] is CheckStatus.WARN
+    assert report.as_text().startswith("warn  hyperliquid slow: 350 ms one way (> 200)")
+
+
+async def test_no_server_time_falls_back_to_markets_for_reachability(clock: ManualClock) -> None:
+    no_time = FakeVenue(
+        "extended", clock, server_time_error=VenueError("extended", "fetch_time is not supported")
+    )
+    report = await run_doctor([no_time], clock)
+    assert report.ok
+    assert statuses(report, "extended") == {
+        "clock": CheckStatus.WARN,
+        "markets": CheckStatus.OK,
+        "keys": CheckStatus.SKIP,
+    }
+    both_broken = FakeVenue(
+        "lighter",
+        clock,
+        server_time_error=MalformedResponse("lighter", "server time 'soon' is not a timestamp"),
+        markets_error=MalformedResponse("lighter", "markets answer is not a list"),
+    )
+    report = await run_doctor([both_broken], clock)
+    assert report.venues[0].reason == "unreachable: server time 'soon' is not a timestamp"
+
+
+async def test_no_perpetuals_fails(clock: ManualClock) -> None:
+    spot_only = {"BTC/USDT": market("BTC/USDT", MarketKind.SPOT)}
+    report = await run_doctor([FakeVenue("gate", clock, markets=spot_only)], clock)
+    assert report.venues[0].reason == "no perpetual markets among 1 loaded"
+
+
+async def test_keys(clock: ManualClock) -> None:
+    venues = [
+        ReportsPermissions("binanceusdm", clock, keys=True, withdraw=False),
+        ReportsPermissions("bybit", clock, keys=True, withdraw=True),
+        ReportsPermissions("okx", clock, keys=True, withdraw=None),
+        FakeVenue("gate", clock, keys=True),
+        FakeVenue("bitget", clock, keys=True, balances_error=VenueError("bitget", "API key rejected")),
+    ]
+    report = await run_doctor(venues, clock)
+    by_venue = {v.venue: v for v in report.venues}
+    assert by_venue["binanceusdm"].ok
+    assert "keys valid · no withdrawal permission" in by_venue["binanceusdm"].line()
+    assert (
+        by_venue["bybit"].reason == "this API key can WITHDRAW funds: remove that permission on the exchange"
+    )
+    assert by_venue["okx"].ok and statuses(report, "okx")["withdraw"] is CheckStatus.SKIP
+    assert by_venue["gate"].ok and statuses(report, "gate")["withdraw"] is CheckStatus.SKIP
+    assert by_venue["bitget"].reason == "keys refused: API key rejected"
+    assert not report.ok
+
+
+async def test_venue_selection(clock: ManualClock) -> None:
+    venues = [FakeVenue("sim:binance", clock), FakeVenue("sim:bybit", clock), FakeVenue("okx", clock)]
+    report = await run_doctor(venues, clock, only=["okx", "binance", "sim:binance"])
+    assert [v.venue for v in report.venues] == ["okx", "sim:binance"]
+    with pytest.raises(
+        BadInput, match="unknown venue 'kraken'; configured venues: sim:binance, sim:bybit, okx"
+    ):
+        await run_doctor(venues, clock, only=["kraken"])
+    assert parse_venue_list(" bybit, okx ,,") == ["bybit", "okx"]
+    assert parse_venue_list("") is None
+
+
+async def test_nothing_to_check_is_not_fine(clock: ManualClock) -> None:
+    report = await run_doctor([], clock)
+    assert not report.ok
+    assert "no venues to check" in report.as_text()
+
+
+async def test_json_report(clock: ManualClock) -> None:
+    good = FakeVenue("binanceusdm", clock, rtt_ms=50.04)
+    bad = FakeVenue("bybit", clock, server_time_error=VenueUnavailable("bybit", "HTTP 503"))
+    doc = json.loads(json.dumps((await run_doctor([good, bad], clock)).as_json()))
+    assert doc["ok"] is False
+    assert doc["as_of"] == "2026-01-01T00:00:00.000Z"
+    first, second = doc["venues"]
+    assert first["venue"] == "binanceusdm" and first["ok"] is True
+    assert first["latency_ms"] == 50.0 and first["markets"] == 3 and first["perps"] == 2
+    assert {"name": "markets", "status": "ok", "detail": "3 markets (2 perps)"} in first["checks"]
+    assert second == {
+        "venue": "bybit",
+        "ok": False,
+        "reason": "unreachable: HTTP 503",
+        "latency_ms": None,
+        "clock_skew_ms": None,
+        "markets": None,
+        "perps": None,
+        "checks": [
+            {"name": "reachable", "status": "fail", "detail": "unreachable: HTTP 503"},
+            {"name": "markets", "status": "skip", "detail": "skipped: unreachable"},
+            {"name": "keys", "status": "skip", "detail": "skipped: unreachable"},
+        ],
+    }
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_wiring(monkeypatch: pytest.MonkeyPatch) -> list[FakeVenue]:
+    """bootstrap.make_venues answering with one reachable and one unreachable venue."""
+    built: list[FakeVenue] = []
+
+    def make_venues(config: Any, clock: Clock, **_: Any) -> bootstrap.MarketWiring:
+        assert config is None  # no vault in the test home: the defaults
+        venues = [
+            FakeVenue("binanceusdm", clock),  # the command's own (system) clock: no skew
+            FakeVenue("bybit", clock, server_time_error=VenueUnavailable("bybit", "timeout (fetch_time)")),
+        ]
+        built.extend(venues)
+        return bootstrap.MarketWiring(cast(Any, venues))  # the doctor needs only part of the port
+
+    monkeypatch.setattr(bootstrap, "make_venues", make_venues)
+    return built
+
+
+def test_cli_exit_codes_and_lines(fake_wiring: list[FakeVenue]) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("ok    binanceusdm ")
+    assert lines[1] == "FAIL  bybit       unreachable: timeout (fetch_time)"
+    assert "Traceback" not in result.output
+    assert all(v.closed for v in fake_wiring)
+
+    result = runner.invoke(app, ["doctor", "--venues", "binanceusdm"])
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) == 1
+
+
+def test_cli_json(fake_wiring: list[FakeVenue]) -> None:
+    result = CliRunner().invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.output)
+    assert [(v["venue"], v["ok"]) for v in doc["venues"]] == [("binanceusdm", True), ("bybit", False)]
+
+
+def test_cli_unknown_venue_is_bad_usage(fake_wiring: list[FakeVenue]) -> None:
+    result = CliRunner().invoke(app, ["doctor", "--venues", "kraken"])
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("unknown venue 'kraken'; configured venues: binanceusdm, bybit")
+    assert "Traceback" not in result.output
