@@ -128,9 +128,35 @@ def version() -> None:
 
 
 @app.command()
-def run() -> None:
-    """Start the TUI (the default command)."""
-    fail("the TUI is not wired yet", 1)
+def run(
+    home: HomeOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
+    speed: Annotated[
+        float | None, typer.Option(help="Run the simulated clock N times faster (sim mode).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Simulated market seed (sim mode).")] = None,
+) -> None:
+    """Start the TUI (the default command). With --password-file / --password-stdin it opens
+    without the unlock screen."""
+    from typing import cast
+
+    import click
+
+    # No ctx parameter: `nexus-tui` alone reaches here through ctx.invoke(run), which passes none.
+    options = vault_options(
+        cast(typer.Context, click.get_current_context()), home, password_file, password_stdin
+    )
+
+    def start_desk() -> int:
+        from nexus_tui.ui.launch import run_desk  # textual is imported only here
+
+        given = options.password_file is not None or options.password_stdin
+        return run_desk(config_session(options), password_given=given, speed=speed, seed=seed)
+
+    code = guarded(start_desk)
+    if code:
+        raise typer.Exit(code)
 
 
 # -- commands added by later work go below this line (keep each a thin wrapper) ---------

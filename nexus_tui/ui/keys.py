@@ -1,0 +1,53 @@
+"""The desk's key bindings, as data (STYLE.md habit 7).
+
+Each binding has a stable `id` so a user keymap (`App.set_keymap`) can move it, and a tooltip.
+The footer, the help screen and the command palette are all built from these lists, so a key
+cannot be documented in one place and bound differently in another.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+#: (key, mode name, footer label, what the screen is for). Order = keys 1..6.
+DESK_SCREEN_KEYS: tuple[tuple[str, str, str, str], ...] = (
+    ("1", "funding", "Funding", "Funding rates across venues"),
+    ("2", "opportunities", "Opportunities", "Ranked arbitrage opportunities"),
+    ("3", "positions", "Positions", "Open positions and their P&L"),
+    ("4", "risk", "Risk", "Trading state, limits and exposure"),
+    ("5", "config", "Config", "The current configuration (read-only, secrets masked)"),
+    ("6", "events", "Events", "The engine's event log, live"),
+)
+
+SCREEN_BINDINGS: list[Binding] = [
+    Binding(
+        key,
+        f"show_screen('{mode}')",
+        label,
+        tooltip=purpose,
+        id=f"nexus.screen.{mode}",
+    )
+    for key, mode, label, purpose in DESK_SCREEN_KEYS
+]
+
+ACTION_BINDINGS: list[Binding] = [
+    Binding(
+        "p", "pause_entries", "Pause", tooltip="Pause new entries (ACTIVE -> REDUCING)", id="nexus.pause"
+    ),
+    Binding(
+        "p", "resume_entries", "Resume", tooltip="Resume new entries (REDUCING -> ACTIVE)", id="nexus.resume"
+    ),
+    Binding(
+        "ctrl+k",
+        "kill_switch",
+        "Kill",
+        tooltip="Kill switch: halt trading (asks to confirm)",
+        priority=True,  # must work whatever has focus, even an input
+        id="nexus.kill",
+    ),
+    Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter the table", id="nexus.filter"),
+    Binding("question_mark", "help", "Help", key_display="?", tooltip="Keys and screens", id="nexus.help"),
+    Binding("q", "quit", "Quit", tooltip="Quit (asks first)", id="nexus.quit"),
+]
+
+DESK_BINDINGS: list[Binding] = [*SCREEN_BINDINGS, *ACTION_BINDINGS]

@@ -1,0 +1,149 @@
+"""The first screen: create the master password (first run) or type it to unlock the config."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from nexus_tui.config.redact import install_redaction
+from nexus_tui.config.vault import Vault, password_strength
+from nexus_tui.core.errors import NexusError, WrongPassword
+
+log = logging.getLogger(__name__)
+
+UNLOCK_GROUP = "unlock"
+
+
+class UnlockScreen(Screen[Vault]):
+    """Dismissed with the opened Vault. Wrong passwords only say so and let the user retry."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.quit", "Quit", tooltip="Quit without unlocking", id="nexus.unlock.quit")
+    ]
+    AUTO_FOCUS = "#password"
+    SUB_TITLE = "unlock"
+
+    def __init__(self, home: Path, *, message: str = "") -> None:
+        super().__init__()
+        self.home = home
+        self.first_run = not Vault.exists(home)
+        self._initial_message = message
+
+    def compose(self) -> ComposeResult:
+        with Center(), Vertical(id="unlock-box", classes="dialog"):
+            yield Static("NEXUS TUI", id="product")
+            if self.first_run:
+                yield Static("[b]Create the master password[/b]", id="heading")
+                yield Static(
+                    "It encrypts your config and API keys on this machine. "
+                    "Nobody can recover it for you: keep it somewhere safe.",
+                    classes="explain",
+                )
+                yield Input(password=True, placeholder="new master password", id="password")
+                yield Static("", id="strength")
+                yield Input(password=True, placeholder="type it again", id="confirm")
+            else:
+                yield Static("[b]Unlock[/b]", id="heading")
+                yield Static(f"Config: {self.home}", classes="explain")
+                yield Input(password=True, placeholder="master password", id="password")
+            yield Static(self._initial_message, id="message")
+            yield Static(
+                "[b]enter[/b] next  ·  [b]escape[/b] or [b]ctrl+q[/b] quit",
+                classes="keys-hint",
+            )
+        yield Footer()
+
+    # -- typing ------------------------------------------------------------------------------
+    @on(Input.Changed, "#password")
+    def _show_strength(self, event: Input.Changed) -> None:
+        if not self.first_run:
+            return
+        strength = self.query_one("#strength", Static)
+        if not event.value:
+            strength.update("")
+            return
+        score, hint = password_strength(event.value)
+        strength.update(f"strength: {hint}")
+        strength.set_class(score <= 1, "-weak")
+        strength.set_class(score == 2, "-fair")
+        strength.set_class(score >= 3, "-strong")
+
+    @on(Input.Submitted, "#password")
+    def _password_entered(self, event: Input.Submitted) -> None:
+        if not event.value:
+            self._say("Type the master password first.", error=True)
+            return
+        if self.first_run:
+            self.query_one("#confirm", Input).focus()
+        else:
+            self._open_vault(event.value, create=False)
+
+    @on(Input.Submitted, "#confirm")
+    def _confirm_entered(self, event: Input.Submitted) -> None:
+        password = self.query_one("#password", Input).value
+        if not password:
+            self.query_one("#password", Input).focus()
+            return
+        if event.value != password:
+            self._retry("The two passwords differ. Type both again.")
+            return
+        self._open_vault(password, create=True)
+
+    # -- opening (a thread: the key derivation is slow on purpose) ---------------------------
+    @work(exclusive=True, group=UNLOCK_GROUP, exit_on_error=False, description="Opening the encrypted config")
+    async def _open_vault(self, password: str, *, create: bool) -> None:
+        self._set_busy(True, "Creating the encrypted config…" if create else "Unlocking…")
+        try:
+            if create:
+                vault = await asyncio.to_thread(Vault.create, self.home, password)
+            else:
+                vault = await asyncio.to_thread(Vault.open, self.home, password)
+        except WrongPassword:
+            self._retry("Wrong master password. Try again.")
+            return
+        except NexusError as exc:
+            self._retry(f"{exc}.")
+            return
+        finally:
+            self._set_busy(False)
+        install_redaction([password])
+        self.dismiss(vault)
+
+    @on(Worker.StateChanged)
+    def _unlock_failed(self, event: Worker.StateChanged) -> None:
+        # Only a bug lands here (expected failures are NexusError, handled above): one line, no traceback.
+        if event.worker.group == UNLOCK_GROUP and event.state is WorkerState.ERROR:
+            error = event.worker.error
+            log.error("opening the config failed", exc_info=error)
+            self._retry(f"Could not open the config: {type(error).__name__}: {error}")
+
+    # -- feedback ----------------------------------------------------------------------------
+    def _say(self, text: str, *, error: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.update(text)
+        message.set_class(error, "-error")
+
+    def _retry(self, text: str) -> None:
+        """Show why, clear what was typed, and put the cursor back in the first field."""
+        self._say(text, error=True)
+        for field in self.query(Input):
+            field.value = ""
+        self.query_one("#password", Input).focus()
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        for field in self.query(Input):
+            field.disabled = busy
+        if busy:
+            self._say(text)
+        else:
+            self.query_one("#password", Input).focus()

@@ -1,0 +1,69 @@
+"""The engine's event log as a table: time, kind, message; newest at the bottom, follows the tail."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+from textual.widgets import DataTable
+
+from nexus_tui.core.clock import utc
+from nexus_tui.core.events import Event
+from nexus_tui.ui.widgets.filter_bar import matches
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def event_text(event: Event) -> str:
+    """What the filter searches: kind and message."""
+    return f"{event.kind} {event.message}"
+
+
+class EventTable(DataTable[str]):
+    """Rows are added by key, oldest removed by key once `max_rows` is reached (STYLE.md habit 5)."""
+
+    def __init__(self, *, max_rows: int = 2000, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.max_rows = max_rows
+        self.filter_text = ""
+        self._log: deque[tuple[str, Event]] = deque(maxlen=max_rows)
+        self._next_key = 0
+
+    def on_mount(self) -> None:
+        self.add_column("Time (UTC)", key="ts", width=19)
+        self.add_column("Kind", key="kind", width=24)
+        self.add_column("Message", key="message")
+
+    @property
+    def total(self) -> int:
+        """Events held (shown or filtered out)."""
+        return len(self._log)
+
+    def add_events(self, events: Iterable[Event]) -> None:
+        following = self.row_count == 0 or self.cursor_row >= self.row_count - 1
+        with self.app.batch_update():
+            for event in events:
+                if len(self._log) == self.max_rows:
+                    old_key, _ = self._log[0]
+                    if old_key in self.rows:
+                        self.remove_row(old_key)
+                key = str(self._next_key)
+                self._next_key += 1
+                self._log.append((key, event))
+                if matches(event_text(event), self.filter_text):
+                    self._add_row(key, event)
+        if following and self.row_count:
+            self.move_cursor(row=self.row_count - 1)
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        with self.app.batch_update():
+            self.clear()
+            for key, event in self._log:
+                if matches(event_text(event), text):
+                    self._add_row(key, event)
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
+
+    def _add_row(self, key: str, event: Event) -> None:
+        self.add_row(utc(event.ts).strftime(TIME_FORMAT), event.kind, event.message or "", key=key)
