@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Protocol
 
 import aiohttp
@@ -120,8 +121,13 @@ def _market_in(wire_symbol: object, ticker: str) -> tuple[str, str] | None:
     """(base, quote) read from a venue's own symbol: BTCUSDT, BTC-USDT-SWAP, BTC_USDT, BTCUSDTM
     (KuCoin) with ticker BTC give (BTC, USDT); 1000PEPEUSDT with ticker PEPE gives (1000PEPE,
     USDT), which is how ccxt names Binance's multiplied contracts."""
-    if not isinstance(wire_symbol, str):
+    if not isinstance(wire_symbol, str) or len(wire_symbol) > 64:
         return None
+    return _market_in_text(wire_symbol, ticker)
+
+
+@lru_cache(maxsize=65536)  # the same few thousand symbols come back every 5 seconds
+def _market_in_text(wire_symbol: str, ticker: str) -> tuple[str, str] | None:
     compact = re.sub(r"[^A-Z0-9]", "", wire_symbol.upper())
     at = compact.find(ticker)
     if at < 0:
@@ -165,6 +171,9 @@ class ScanResult:
     reasons: dict[str, int]
     tokens: int = 0
     max_spread: dict[str, Decimal] = field(default_factory=dict)  # ticker -> maxSpread (percent)
+
+
+_BAD = object()  # a cached "this value does not parse"
 
 
 class _Drop(Exception):
@@ -255,6 +264,7 @@ class _TableParser:
         self.reasons: Counter[str] = Counter()
         self.rows: dict[tuple[str, str], FundingRate] = {}
         self.ambiguous: set[tuple[str, str]] = set()
+        self._next_times: dict[tuple[type, object], object] = {}
         self.max_spread: dict[str, Decimal] = {}
 
     def token(self, token: object) -> None:
@@ -285,7 +295,7 @@ class _TableParser:
             raise _Drop("rate entry not an object")
         venue, mapping = _venue_for(entry.get("exchange"))
         rate = _rate_fraction(entry.get("rate"))
-        next_ts = _next_funding(entry.get("nextFundingTime"))
+        next_ts = self._next_funding(entry.get("nextFundingTime"))
         symbol = _symbol_for(mapping, entry, token)
         key = (venue, symbol)
         interval, assumed = self._interval(key, mapping)
@@ -300,6 +310,21 @@ class _TableParser:
             flags=(INTERVAL_ASSUMED,) if assumed else (),
         )
         self._keep(key, row)
+
+    def _next_funding(self, value: object) -> datetime | None:
+        # most rows share a handful of settlement times: parse each distinct value once
+        if not isinstance(value, int | str) or isinstance(value, bool):
+            return _next_funding(value)
+        key = (type(value), value)
+        if key not in self._next_times:
+            try:
+                self._next_times[key] = _next_funding(value)
+            except _Drop:
+                self._next_times[key] = _BAD
+        parsed = self._next_times[key]
+        if parsed is _BAD:
+            raise _Drop("bad next funding time")
+        return parsed  # type: ignore[return-value]
 
     def _interval(self, key: tuple[str, str], mapping: SlugVenue | None) -> tuple[int, bool]:
         """(hours, assumed): the venue's own figure, else the protocol's, else the 8 h convention."""
