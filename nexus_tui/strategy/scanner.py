@@ -1,0 +1,340 @@
+"""The Scanner: keeps the latest inputs and results between scans and re-costs only what changed.
+
+Feed it with the update_* methods (each returns quickly and marks the base assets whose figures
+the change can move), then call `scan(now)`. A base asset is re-costed when one of its funding
+rows changed (rate, interval, next settlement or flags), when a book, ticker, market or venue
+health it uses changed, and otherwise when its figures go out of date: at its next settlement,
+when one of its rows would age out, and at least every `recost_after_s`.
+
+`scan_inputs(inputs)` is the pure one-shot form used by the CLI, the backtester and tests; a
+Scanner fed the same inputs returns the same ranking as a fresh one (tests check this).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from nexus_tui.core.models import MarketInfo, OrderBook, Ticker, VenueHealth, split_symbol
+from nexus_tui.strategy.candidates import SpotRow, cost_cross, cost_spot_perp
+from nexus_tui.strategy.context import HistorySource, MarketCaches, MarketKey, ScanContext
+from nexus_tui.strategy.lifecycle import Lifecycle
+from nexus_tui.strategy.models import (
+    History,
+    LegRow,
+    Opportunity,
+    OpportunityType,
+    ScanInputs,
+    ScanResult,
+    ScanStats,
+)
+from nexus_tui.strategy.opportunities import BaseResult, brute_force_base, evaluate_base
+from nexus_tui.strategy.params import StrategyParams
+
+_split_cache: dict[str, tuple[str, str]] = {}
+
+
+def _base_settle(symbol: str) -> tuple[str, str]:
+    cached = _split_cache.get(symbol)
+    if cached is None:
+        base, quote, settle = split_symbol(symbol)
+        cached = (base, settle or quote)
+        _split_cache[symbol] = cached
+    return cached
+
+
+def to_leg_row(quote: Any) -> LegRow:
+    """A core FundingRate or a funding-book BookQuote, normalized for the scanner."""
+    symbol = quote.symbol
+    split_base, settle = _base_settle(symbol)
+    base = getattr(quote, "base", None) or split_base
+    rate: Decimal = quote.rate
+    interval = int(quote.interval_hours)
+    rate_hourly = getattr(quote, "rate_hourly", None)
+    if rate_hourly is None:
+        rate_hourly = rate / interval
+    observed = getattr(quote, "observed_at", None) or quote.ts
+    source = getattr(quote, "source", "")
+    return LegRow(
+        quote.venue,
+        symbol,
+        base,
+        settle,
+        rate,
+        interval,
+        rate_hourly,
+        float(rate_hourly),
+        quote.next_funding_ts,
+        quote.mark_price,
+        observed,
+        frozenset(getattr(quote, "flags", ()) or ()),
+        str(getattr(source, "value", source)),
+    )
+
+
+def _signature(row: LegRow) -> tuple[object, ...]:
+    """What, when it changes, moves an opportunity's figures (mark moves wait for the periodic re-cost)."""
+    return (row.rate, row.interval_hours, row.next_funding_ts, row.flags, row.base)
+
+
+class Scanner:
+    def __init__(self, params: StrategyParams | None = None) -> None:
+        self.params = params or StrategyParams()
+        self._rows: dict[MarketKey, LegRow] = {}
+        self._by_base: dict[str, dict[MarketKey, LegRow]] = {}
+        self._venue_bases: dict[str, set[str]] = {}
+        self._markets: dict[MarketKey, MarketInfo] = {}
+        self._books: dict[MarketKey, OrderBook] = {}
+        self._tickers: dict[MarketKey, Ticker] = {}
+        self._ticker_sigs: dict[MarketKey, tuple[object, ...]] = {}
+        self._health: dict[str, VenueHealth] = {}
+        self._health_sigs: dict[str, tuple[object, ...]] = {}
+        self._histories: Mapping[MarketKey, History] | HistorySource = {}
+        self._caches = MarketCaches()
+        self._results: dict[str, BaseResult] = {}
+        self._dirty: set[str] = set()
+        self._lifecycle = Lifecycle(self.params.expired_retention_s)
+        self._last_scan: datetime | None = None
+        self.last_result: ScanResult | None = None
+
+    # -- inputs ----------------------------------------------------------------------------
+    def set_params(self, params: StrategyParams) -> None:
+        """New parameters (a config change, a new size): every cached figure is redone."""
+        self.params = params
+        self._caches = MarketCaches()
+        self._lifecycle.retention_s = params.expired_retention_s
+        self._dirty.update(self._by_base)
+
+    def update_quotes(self, quotes: Iterable[Any]) -> int:
+        """New funding rows (any subset). Returns how many changed something."""
+        changed = 0
+        stale_before = None
+        if self._last_scan is not None:
+            stale_before = self._last_scan - timedelta(seconds=self.params.max_quote_age_s)
+        rows, by_base, dirty = self._rows, self._by_base, self._dirty
+        for quote in quotes:
+            row = to_leg_row(quote)
+            key = (row.venue, row.symbol)
+            old = rows.get(key)
+            if old is not None and _signature(old) == _signature(row):
+                rows[key] = row
+                by_base[row.base][key] = row
+                # A row that had aged out comes back: the base must see it again.
+                if stale_before is not None and old.observed_at < stale_before:
+                    dirty.add(row.base)
+                    changed += 1
+                continue
+            if old is not None and old.base != row.base:
+                by_base[old.base].pop(key, None)
+                dirty.add(old.base)
+            rows[key] = row
+            by_base.setdefault(row.base, {})[key] = row
+            self._venue_bases.setdefault(row.venue, set()).add(row.base)
+            dirty.add(row.base)
+            changed += 1
+        return changed
+
+    def remove_quotes(self, keys: Iterable[MarketKey]) -> None:
+        """Markets no longer listed (delisted, venue removed)."""
+        for key in keys:
+            row = self._rows.pop(key, None)
+            if row is not None:
+                self._by_base.get(row.base, {}).pop(key, None)
+                self._dirty.add(row.base)
+
+    def update_markets(self, markets: Mapping[MarketKey, MarketInfo]) -> None:
+        for key, market in markets.items():
+            if self._markets.get(key) != market:
+                self._markets[key] = market
+                self._caches.forget_fees(key)
+                base = self._base_of(key)
+                self._venue_bases.setdefault(key[0], set()).add(base)
+                self._dirty.add(base)
+
+    def update_order_books(self, books: Iterable[OrderBook] | Mapping[MarketKey, OrderBook]) -> None:
+        values = books.values() if isinstance(books, Mapping) else books
+        for book in values:
+            key = (book.venue, book.symbol)
+            if self._books.get(key) is not book:
+                self._books[key] = book
+                self._caches.forget(key)
+                self._dirty.add(self._base_of(key))
+
+    def drop_order_books(self, keys: Iterable[MarketKey]) -> None:
+        """Books too old to trust: their markets fall back to fees (and quoted spread)."""
+        for key in keys:
+            if self._books.pop(key, None) is not None:
+                self._caches.forget(key)
+                self._dirty.add(self._base_of(key))
+
+    def update_tickers(self, tickers: Iterable[Ticker] | Mapping[MarketKey, Ticker]) -> None:
+        values = tickers.values() if isinstance(tickers, Mapping) else tickers
+        for ticker in values:
+            key = (ticker.venue, ticker.symbol)
+            self._tickers[key] = ticker
+            signature = self._ticker_signature(ticker)
+            if self._ticker_sigs.get(key) != signature:
+                self._ticker_sigs[key] = signature
+                self._caches.forget(key)
+                self._dirty.add(self._base_of(key))
+
+    def _ticker_signature(self, ticker: Ticker) -> tuple[object, ...]:
+        """Only what a ticker changes in the figures: the eligibility verdicts, and the quoted
+        spread (to the basis point) for a market costed without a book."""
+        p = self.params
+        volume, oi = ticker.volume_24h_usd, ticker.open_interest_usd
+        spread = None
+        if ticker.bid and ticker.ask:
+            spread = round(float((ticker.ask - ticker.bid) / ((ticker.ask + ticker.bid) / 2)), 4)
+        return (
+            None if volume is None else volume >= p.min_volume_24h_usd,
+            None if oi is None else oi >= p.min_open_interest_usd,
+            spread,
+        )
+
+    def update_health(self, health: Mapping[str, VenueHealth] | Iterable[VenueHealth]) -> None:
+        values = health.values() if isinstance(health, Mapping) else health
+        p = self.params
+        for h in values:
+            self._health[h.venue] = h
+            latency = h.latency_ms
+            signature = (
+                h.state,
+                h.message,
+                None if latency is None else (latency > p.max_latency_ms, latency > p.max_latency_ms / 2),
+            )
+            if self._health_sigs.get(h.venue) != signature:
+                self._health_sigs[h.venue] = signature
+                self._dirty.update(self._venue_bases.get(h.venue, ()))
+
+    def set_histories(self, histories: Mapping[MarketKey, History] | HistorySource) -> None:
+        """Funding history per market, or a function (venue, symbol) -> history (the funding book's)."""
+        self._histories = histories
+
+    def load(self, inputs: ScanInputs) -> None:
+        self.update_markets(inputs.markets)
+        self.update_health(inputs.health)
+        self.update_tickers(inputs.tickers)
+        self.update_order_books(inputs.order_books)
+        self.set_histories(inputs.histories)
+        self.update_quotes(inputs.quotes)
+
+    def _base_of(self, key: MarketKey) -> str:
+        row = self._rows.get(key)
+        return row.base if row is not None else _base_settle(key[1])[0]
+
+    # -- views -------------------------------------------------------------------------------
+    @property
+    def order_books(self) -> Mapping[MarketKey, OrderBook]:
+        return self._books
+
+    @property
+    def markets(self) -> Mapping[MarketKey, MarketInfo]:
+        return self._markets
+
+    def rows(self) -> list[LegRow]:
+        return list(self._rows.values())
+
+    def context(self, now: datetime) -> ScanContext:
+        return ScanContext(
+            params=self.params,
+            now=now,
+            markets=self._markets,
+            order_books=self._books,
+            tickers=self._tickers,
+            health=self._health,
+            histories=self._histories,
+            caches=self._caches,
+            first_seen=self._lifecycle.first_seen,
+        )
+
+    # -- scanning ----------------------------------------------------------------------------
+    def scan(self, now: datetime, brute_force: bool = False) -> ScanResult:
+        """Re-cost what changed or went out of date, then rank everything. `brute_force` costs
+        every pair of every base (the baseline for benches and tests)."""
+        ctx = self.context(now)
+        todo = set(self._by_base) if brute_force else self._dirty
+        todo.update(base for base, result in self._results.items() if result.recost_at <= now)
+        evaluate = brute_force_base if brute_force else evaluate_base
+        costed = 0
+        possible = 0
+        for base in todo:
+            legs = self._by_base.get(base)
+            if not legs:
+                self._results.pop(base, None)
+                continue
+            result = evaluate(ctx, list(legs.values()))
+            self._results[base] = result
+            costed += result.pairs_costed
+            possible += result.pairs_possible
+        evaluated = len(todo)
+        self._dirty = set()
+        viable: list[Opportunity] = []
+        rejected: list[Opportunity] = []
+        for result in self._results.values():
+            viable.extend(result.viable)
+            rejected.extend(result.rejected)
+        viable.sort(key=_rank_key)
+        rejected.sort(key=lambda o: (-o.net_apr, o.id))
+        expired = self._lifecycle.observe(now, viable, lambda gone: self._why_gone(ctx, gone))
+        self._last_scan = now
+        result = ScanResult(
+            as_of=now,
+            opportunities=tuple(viable),
+            rejected=tuple(rejected),
+            expired=expired,
+            stats=ScanStats(
+                symbols=len(self._by_base),
+                quotes=len(self._rows),
+                symbols_costed=evaluated,
+                pairs_costed=costed,
+                pairs_possible=possible,
+            ),
+        )
+        self.last_result = result
+        return result
+
+    def _why_gone(self, ctx: ScanContext, gone: Opportunity) -> str:
+        """Why an opportunity stopped being viable, in words."""
+        if gone.capture_ts is not None and gone.capture_ts <= ctx.now:
+            return "its settlement has passed"
+        result = self._results.get(gone.base)
+        group = _group(gone.type)
+        if result is not None:
+            for opp in result.viable:
+                if _group(opp.type) == group:
+                    return f"replaced by {opp.id} (long {opp.long.venue}, short {opp.short.venue}): higher net APR"
+        long_row = self._rows.get((gone.long.venue, gone.long.symbol))
+        short_row = self._rows.get((gone.short.venue, gone.short.symbol))
+        if gone.type in (OpportunityType.CROSS_PERP, OpportunityType.CEX_DEX):
+            if long_row is None or short_row is None:
+                return "a leg's funding is no longer reported"
+            cand = cost_cross(ctx, long_row, short_row)
+        elif gone.type is OpportunityType.SPOT_PERP:
+            perp = long_row if long_row is not None else short_row
+            if perp is None:
+                return "the perp's funding is no longer reported"
+            spot_leg = gone.short if gone.long.venue == perp.venue and gone.long.symbol == perp.symbol else gone.long
+            cand = cost_spot_perp(ctx, perp, SpotRow(spot_leg.venue, spot_leg.symbol, gone.base, spot_leg.settle))
+        else:
+            return "no longer viable"
+        if cand.reasons:
+            return cand.reasons[0]
+        return "no longer the best pair for its asset"
+
+
+def _group(kind: OpportunityType) -> str:
+    return "cross" if kind in (OpportunityType.CROSS_PERP, OpportunityType.CEX_DEX) else kind.value
+
+
+def _rank_key(opp: Opportunity) -> tuple[float, float, str]:
+    return (-opp.uos, -float(opp.net_apr), opp.id)
+
+
+def scan_inputs(inputs: ScanInputs, params: StrategyParams | None = None, brute_force: bool = False) -> ScanResult:
+    """One scan of `inputs` from scratch: the pure form of the Scanner."""
+    scanner = Scanner(params)
+    scanner.load(inputs)
+    return scanner.scan(inputs.now, brute_force=brute_force)
