@@ -19,9 +19,7 @@ def unlock() -> BenchResult:
         Vault.create(home, _PASSWORD)
         samples = timed(lambda: Vault.open(home, _PASSWORD), repeat=5, warmup=1)
     cost = kdf.DEFAULT_KDF
-    return summarize(
-        samples, 500, kdf=f"argon2id t={cost.iterations} m={cost.memory_kib}KiB p={cost.lanes}"
-    )
+    return summarize(samples, 500, kdf=f"argon2id t={cost.iterations} m={cost.memory_kib}KiB p={cost.lanes}")
 
 
 @bench("vault.save", goal_ms=50, description="Encrypt and atomically write the config (no KDF)")

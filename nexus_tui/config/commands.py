@@ -18,7 +18,7 @@ from nexus_tui.config.edits import get_value, set_value, unset_value
 from nexus_tui.config.files import load_config_file
 from nexus_tui.config.keys import KeyInfo, resolve_key
 from nexus_tui.config.password import PasswordReader, hidden_prompt, read_line
-from nexus_tui.config.paths import vault_path
+from nexus_tui.config.paths import ensure_home, vault_path
 from nexus_tui.config.redact import install_redaction
 from nexus_tui.config.render import masked, to_yaml, value_text
 from nexus_tui.config.vault import Vault, VaultExists, password_strength
@@ -76,6 +76,7 @@ def init(session: ConfigSession, source: Path | None = None) -> str:
         # Checked before asking anything, so nobody types a password twice for nothing.
         raise VaultExists(f"a config already exists at {vault_path(session.home)}")
     config = load_config_file(source) if source is not None else None
+    ensure_home(session.home)  # a home we cannot use fails now, not after the password
     password = session.passwords.new()
     install_redaction([password])
     score, hint = password_strength(password)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from nexus_tui.core.errors import BadInput
+
 HOME_ENV = "NEXUS_HOME"
 VAULT_FILE = "config.enc"
 BACKUP_FILE = "config.enc.bak"
@@ -30,5 +32,7 @@ def backup_path(home: Path) -> Path:
 
 def ensure_home(home: Path) -> Path:
     """Create the home directory if needed, readable by its owner only (0700)."""
+    if home.exists() and not home.is_dir():
+        raise BadInput(f"{home} is not a directory: give --home a directory")
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     return home

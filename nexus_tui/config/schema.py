@@ -305,38 +305,46 @@ class RiskLimits(Section):
     max_asset_share: Share = Field(description="Largest exposure to one asset (share of capital).")
 
 
+# Seed 001 §8.3. A profile given in part (e.g. only risk.standard.max_leverage) keeps the rest.
+PROFILE_DEFAULTS: dict[str, dict[str, Decimal]] = {
+    "conservative": {
+        "max_position_share": Decimal("0.02"),
+        "max_leverage": Decimal(2),
+        "max_venue_share": Decimal("0.25"),
+        "max_drawdown": Decimal("0.03"),
+        "max_asset_share": Decimal("0.15"),
+    },
+    "standard": {
+        "max_position_share": Decimal("0.05"),
+        "max_leverage": Decimal(3),
+        "max_venue_share": Decimal("0.35"),
+        "max_drawdown": Decimal("0.05"),
+        "max_asset_share": Decimal("0.20"),
+    },
+    "aggressive": {
+        "max_position_share": Decimal("0.10"),
+        "max_leverage": Decimal(5),
+        "max_venue_share": Decimal("0.50"),
+        "max_drawdown": Decimal("0.10"),
+        "max_asset_share": Decimal("0.30"),
+    },
+}
+
+
 class RiskConfig(Section):
     """Risk limits: three profiles (seed 001 §8.3), the active one, and limits common to all."""
 
     profile: RiskProfileName = Field(default="standard", description="The active profile.")
     conservative: RiskLimits = Field(
-        default_factory=lambda: RiskLimits(
-            max_position_share=Decimal("0.02"),
-            max_leverage=Decimal(2),
-            max_venue_share=Decimal("0.25"),
-            max_drawdown=Decimal("0.03"),
-            max_asset_share=Decimal("0.15"),
-        ),
+        default_factory=lambda: RiskLimits(**PROFILE_DEFAULTS["conservative"]),
         description="Capital preservation: small positions, low leverage.",
     )
     standard: RiskLimits = Field(
-        default_factory=lambda: RiskLimits(
-            max_position_share=Decimal("0.05"),
-            max_leverage=Decimal(3),
-            max_venue_share=Decimal("0.35"),
-            max_drawdown=Decimal("0.05"),
-            max_asset_share=Decimal("0.20"),
-        ),
+        default_factory=lambda: RiskLimits(**PROFILE_DEFAULTS["standard"]),
         description="Balanced risk and return.",
     )
     aggressive: RiskLimits = Field(
-        default_factory=lambda: RiskLimits(
-            max_position_share=Decimal("0.10"),
-            max_leverage=Decimal(5),
-            max_venue_share=Decimal("0.50"),
-            max_drawdown=Decimal("0.10"),
-            max_asset_share=Decimal("0.30"),
-        ),
+        default_factory=lambda: RiskLimits(**PROFILE_DEFAULTS["aggressive"]),
         description="Larger positions in favourable conditions.",
     )
     max_position_usd: PositiveDecimal = Field(
@@ -364,6 +372,18 @@ class RiskConfig(Section):
         le=10_080,
         description="No new entries on a symbol for this long after a liquidation.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _profiles_over_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        merged = dict(data)
+        for name, defaults in PROFILE_DEFAULTS.items():
+            given = data.get(name)
+            if isinstance(given, dict):
+                merged[name] = {**defaults, **given}
+        return merged
 
     @property
     def limits(self) -> RiskLimits:
@@ -510,7 +530,7 @@ class NexusConfig(BaseSettings):
     risk: RiskConfig = Field(default_factory=RiskConfig, description="Risk limits.")
     trading: TradingConfig = Field(default_factory=TradingConfig, description="Trading mode and approval.")
     alerts: AlertsConfig = Field(default_factory=AlertsConfig, description="Alert channels.")
-    ui: UIConfig = Field(default_factory=UIConfig, description="Screens.")
+    ui: UIConfig = Field(default_factory=UIConfig, description="The terminal screens.")
 
     @classmethod
     def settings_customise_sources(
@@ -535,7 +555,11 @@ class NexusConfig(BaseSettings):
             raise ValueError(f"unknown venue {unknown[0]!r}; known venues: {', '.join(KNOWN_VENUES)}")
         # A venue added in a later release appears with its defaults in an older saved config.
         merged: dict[str, Any] = dict(_default_venues())
-        merged.update(value)
+        for vid, given in value.items():
+            # A venue given in part keeps its own defaults (e.g. stays enabled).
+            merged[vid] = (
+                {"enabled": vid in DEFAULT_ENABLED_VENUES, **given} if isinstance(given, dict) else given
+            )
         return {vid: merged[vid] for vid in KNOWN_VENUES}
 
     @model_validator(mode="after")

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from pydantic import SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
 from nexus_tui.config.keys import is_secret_path
@@ -94,7 +94,7 @@ def secret_values(data: Any) -> list[str]:
         elif isinstance(node, list | tuple):
             for child in node:
                 walk(child)
-        elif hasattr(node, "model_fields"):
+        elif isinstance(node, BaseModel):
             for name in type(node).model_fields:
                 walk(getattr(node, name))
 

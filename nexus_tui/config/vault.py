@@ -48,6 +48,13 @@ def _read(path: Path) -> bytes:
         raise DamagedVault() from None
 
 
+def unlock_file(data: bytes, password: str) -> tuple[NexusConfig, KeyMaterial]:
+    """The config in the bytes of a config.enc. Raises DamagedVault or WrongPassword."""
+    envelope = parse(data)  # damage is reported before the (slow) KDF runs
+    payload, keys = unlock(envelope, password)
+    return from_payload(payload), keys
+
+
 def _check_password(password: str) -> None:
     if not password:
         raise BadInput("the master password must not be empty")
@@ -94,9 +101,8 @@ class Vault:
         """Unlock the vault in `home`. Raises WrongPassword, DamagedVault or VaultMissing."""
         path = vault_path(home)
         data = _read(path)
-        envelope = parse(data)  # damage is reported before the (slow) KDF runs
-        payload, keys = unlock(envelope, password)
-        return cls(path, from_payload(payload), keys, data)
+        config, keys = unlock_file(data, password)
+        return cls(path, config, keys, data)
 
     # -- changing ----------------------------------------------------------------------
     def save(self, config: NexusConfig) -> None:
