@@ -15,6 +15,9 @@ hides the others):
   "withdraw" entry (and optionally "trade"); a venue without that method is reported as
   "not reported by the venue", never as safe.
 
+Outside sim mode the secondary funding source (ArbitrageScanner) gets a line too: its funding
+table answers and parses (rows, and rows dropped), and its exchange registry answers.
+
 Venues are taken as a parameter, so tests run the doctor against fakes; the CLI builds them with
 `bootstrap.make_venues(config, clock)`. Nothing here prints, and no exception escapes a check: an
 unexpected error becomes that check's one-line reason.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -125,7 +129,7 @@ class DoctorReport:
 
     def as_text(self) -> str:
         if not self.venues:
-            return "no venues to check: enable one with `nexus-tui config set venues.<id>.enabled true`"
+            return "no venues to check in this trading mode"
         width = max(len(v.venue) for v in self.venues)
         return "\n".join(v.line(width) for v in self.venues)
 
@@ -314,12 +318,82 @@ async def run_doctor(
     *,
     only: Sequence[str] | None = None,
     timeout_s: float = 10.0,
+    secondary: SecondarySource | None = None,
 ) -> DoctorReport:
-    """Check every venue (or those in `only`) concurrently; never raises for a venue's failure."""
-    selected = select_venues(venues, only)
+    """Check every venue (or those in `only`) concurrently, and the secondary funding source when
+    given (named `arbitragescanner` in `only`); never raises for a venue's failure."""
+    wanted_secondary = secondary is not None and (only is None or SECONDARY_NAME in only)
+    if secondary is not None and only is not None:
+        only = [name for name in only if name != SECONDARY_NAME]
+    selected = select_venues(venues, only) if only != [] else []
     as_of = clock.now()
-    reports = await asyncio.gather(*(_VenueDoctor(v, clock, timeout_s).run() for v in selected))
+    checks = [_VenueDoctor(v, clock, timeout_s).run() for v in selected]
+    if wanted_secondary and secondary is not None:
+        checks.append(check_secondary_source(secondary, timeout_s))
+    reports = await asyncio.gather(*checks)
     return DoctorReport(as_of=as_of, venues=tuple(reports))
+
+
+SECONDARY_NAME = "arbitragescanner"
+
+
+class SecondarySource(Protocol):
+    """The part of ArbitrageScannerClient (venues/arbitragescanner.py) the doctor uses."""
+
+    async def fetch_funding(self) -> Any: ...
+
+    async def fetch_exchanges(self) -> Sequence[Any]: ...
+
+    async def close(self) -> None: ...
+
+
+async def check_secondary_source(source: SecondarySource, timeout_s: float) -> VenueReport:
+    """The funding table answers and parses (rows, and rows dropped), and the registry answers."""
+    checks: list[Check] = []
+    started = time.monotonic()  # a real round trip, whatever clock drives the desk
+    try:
+        table = await asyncio.wait_for(source.fetch_funding(), timeout_s)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.debug("doctor: %s failed", SECONDARY_NAME, exc_info=True)
+        reason = _reason(exc, SECONDARY_NAME, timeout_s)
+        checks.append(Check("reachable", CheckStatus.FAIL, f"unreachable: {reason}"))
+        checks.append(Check("registry", CheckStatus.SKIP, "skipped: unreachable"))
+        return VenueReport(SECONDARY_NAME, tuple(checks))
+    latency_ms = (time.monotonic() - started) * 1000.0
+    rows, dropped = len(table.rows), int(table.dropped)
+    detail = f"funding table {rows} rows" + (f", {dropped} dropped" if dropped else "")
+    if rows:
+        checks.append(Check("funding table", CheckStatus.WARN if dropped else CheckStatus.OK, detail))
+    else:
+        checks.append(Check("funding table", CheckStatus.FAIL, f"{detail}: nothing usable"))
+    try:
+        exchanges = await asyncio.wait_for(source.fetch_exchanges(), timeout_s)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # the registry only adds names and flags: worth a warning
+        reason = _reason(exc, SECONDARY_NAME, timeout_s)
+        checks.append(Check("registry", CheckStatus.WARN, f"exchange registry: {reason}"))
+    else:
+        checks.append(Check("registry", CheckStatus.OK, f"{len(exchanges)} exchanges listed"))
+    return VenueReport(SECONDARY_NAME, tuple(checks), latency_ms=latency_ms)
+
+
+def _secondary_from_config(config: Any, clock: Clock, timeout_s: float) -> SecondarySource | None:
+    """ArbitrageScanner as configured, outside sim mode (where bootstrap does not use it either)."""
+    mode = getattr(getattr(config, "trading", None), "mode", "sim")
+    scanner = getattr(getattr(config, "data", None), "arbitragescanner", None)
+    if mode == "sim" or scanner is None or not getattr(scanner, "enabled", False):
+        return None
+    from nexus_tui.venues.arbitragescanner import ArbitrageScannerClient
+
+    return ArbitrageScannerClient(
+        clock,
+        funding_url=str(scanner.funding_table_url),
+        exchanges_url=str(scanner.exchanges_url),
+        timeout_s=min(timeout_s, float(scanner.timeout_seconds)),
+    )
 
 
 async def doctor_from_config(
@@ -329,8 +403,9 @@ async def doctor_from_config(
     clock: Clock | None = None,
     timeout_s: float | None = None,
 ) -> DoctorReport:
-    """The CLI's entry: build the configured venues (None = the defaults), check them, close them.
-    The timeout per check is the config's `data.request_timeout_seconds` unless given."""
+    """The CLI's entry: build the configured venues (None = the defaults) and the secondary
+    source, check them, close them. The timeout per check is the config's
+    `data.request_timeout_seconds` unless given."""
     from nexus_tui import bootstrap
 
     clock = clock or SystemClock()
@@ -342,11 +417,13 @@ async def doctor_from_config(
         raise NexusError("venue wiring (bootstrap.make_venues) is not available in this build")
     wiring = make_venues(config, clock)
     venues: list[DoctorVenue] = list(getattr(wiring, "venues", wiring))  # bootstrap.MarketWiring or a list
+    secondary = _secondary_from_config(config, clock, timeout_s)
     try:
-        return await run_doctor(venues, clock, only=only, timeout_s=timeout_s)
+        return await run_doctor(venues, clock, only=only, timeout_s=timeout_s, secondary=secondary)
     finally:
-        for venue in venues:
+        closers = [v.close for v in venues] + ([secondary.close] if secondary is not None else [])
+        for close in closers:
             try:
-                await venue.close()
+                await close()
             except Exception:  # closing one venue must not hide the report or the others
-                log.debug("closing %s failed", venue.id, exc_info=True)
+                log.debug("closing a venue failed", exc_info=True)

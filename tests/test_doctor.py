@@ -16,8 +16,9 @@ from nexus_tui import bootstrap
 from nexus_tui.cli import app
 from nexus_tui.core.clock import Clock, ManualClock
 from nexus_tui.core.errors import BadInput, MalformedResponse, VenueError, VenueUnavailable
-from nexus_tui.core.models import Balance, MarketInfo, MarketKind, VenueHealth
-from nexus_tui.doctor import CheckStatus, DoctorReport, parse_venue_list, run_doctor
+from nexus_tui.core.models import Balance, FundingRate, MarketInfo, MarketKind, VenueHealth
+from nexus_tui.doctor import CheckStatus, DoctorReport, doctor_from_config, parse_venue_list, run_doctor
+from nexus_tui.venues.arbitragescanner import ScanResult
 
 
 def market(symbol: str, kind: MarketKind = MarketKind.PERP) -> MarketInfo:
@@ -319,3 +320,98 @@ def test_cli_unknown_venue_is_bad_usage(fake_wiring: list[FakeVenue]) -> None:
     assert result.exit_code == 2
     assert result.output.strip().endswith("unknown venue 'kraken'; configured venues: binanceusdm, bybit")
     assert "Traceback" not in result.output
+
+
+# -- the secondary funding source ----------------------------------------------------------------
+
+
+class FakeScanner:
+    def __init__(self, *, rows: int = 14, dropped: int = 0, error: BaseException | None = None) -> None:
+        self.rows, self.dropped, self.error = rows, dropped, error
+        self.closed = False
+
+    async def fetch_funding(self) -> ScanResult:
+        if self.error is not None:
+            raise self.error
+        row = FundingRate("bybit", "BTC/USDT:USDT", Decimal("0.0001"), 8, ManualClock().now())
+        return ScanResult(ManualClock().now(), [row] * self.rows, self.dropped, {"bad rate": self.dropped})
+
+    async def fetch_exchanges(self) -> list[str]:
+        return ["binance_futures", "bybit_futures"]
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_the_secondary_source_gets_its_own_line(clock: ManualClock) -> None:
+    venues = [FakeVenue("bybit", clock)]
+    report = await run_doctor(venues, clock, secondary=FakeScanner(dropped=2))
+    assert report.ok
+    line = report.as_text().splitlines()[1]
+    assert line.startswith("warn  arbitragescanner funding table 14 rows, 2 dropped · 2 exchanges listed")
+
+    down = FakeScanner(error=VenueUnavailable("arbitragescanner", "HTTP 503"))
+    report = await run_doctor(venues, clock, secondary=down)
+    assert not report.ok
+    assert report.venues[1].line() == "FAIL  arbitragescanner unreachable: HTTP 503"
+
+    report = await run_doctor(venues, clock, secondary=FakeScanner(), only=["arbitragescanner"])
+    assert [v.venue for v in report.venues] == ["arbitragescanner"]
+    report = await run_doctor(venues, clock, secondary=FakeScanner(rows=0, dropped=9))
+    assert report.venues[1].reason == "funding table 0 rows, 9 dropped: nothing usable"
+
+
+async def test_doctor_from_config_checks_the_configured_scanner(
+    monkeypatch: pytest.MonkeyPatch, clock: ManualClock
+) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from nexus_tui.config.schema import NexusConfig
+    from tests.conftest import FIXTURES
+
+    folder = FIXTURES / "arbitragescanner"
+
+    async def table(_: web.Request) -> web.Response:
+        return web.Response(
+            body=(folder / "funding_table.json").read_bytes(), content_type="application/json"
+        )
+
+    async def registry(_: web.Request) -> web.Response:
+        return web.Response(status=502)
+
+    server_app = web.Application()
+    server_app.router.add_get("/table", table)
+    server_app.router.add_get("/exchanges", registry)
+    server = TestServer(server_app, host="127.0.0.1")
+    await server.start_server()
+    built: list[FakeVenue] = []
+
+    def make_venues(config: Any, clock: Clock, **_: Any) -> bootstrap.MarketWiring:
+        built.append(FakeVenue("bybit", clock))
+        return bootstrap.MarketWiring(cast(Any, built))
+
+    monkeypatch.setattr(bootstrap, "make_venues", make_venues)
+    config = NexusConfig.model_validate(
+        {
+            "trading": {"mode": "paper"},
+            "data": {
+                "arbitragescanner": {
+                    "funding_table_url": str(server.make_url("/table")),
+                    "exchanges_url": str(server.make_url("/exchanges")),
+                }
+            },
+        }
+    )
+    try:
+        report = await doctor_from_config(config, clock=clock)
+    finally:
+        await server.close()
+    assert report.ok
+    scanner = report.venues[1]
+    assert scanner.venue == "arbitragescanner"
+    assert [c.detail for c in scanner.checks] == [
+        "funding table 14 rows",
+        "exchange registry: HTTP 502",
+    ]
+    assert built[0].closed
