@@ -360,3 +360,17 @@ def test_secrets_lists_every_credential(nexus_home: Path) -> None:
     )
     created = Vault.create(nexus_home, PASSWORD, config)
     assert created.secrets() == ["123:telegram-token"]
+
+
+def test_create_works_on_a_file_system_without_hard_links(
+    nexus_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    Vault.create(nexus_home, PASSWORD)
+    with pytest.raises(VaultExists):
+        Vault.create(nexus_home, PASSWORD)
+    assert Vault.open(nexus_home, PASSWORD).config == default_config()
+    assert sorted(p.name for p in nexus_home.iterdir()) == ["config.enc"]

@@ -7,6 +7,7 @@ the directory so the rename itself survives a power cut. Files are created 0600.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -22,6 +23,23 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _link_new(tmp: Path, path: Path) -> None:
+    """Move `tmp` to `path` only if `path` does not exist, in one step where possible."""
+    try:
+        os.link(tmp, path)  # atomic, and refuses an existing target
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        # A file system without hard links: check, then rename (a narrow race, only at creation).
+        if path.exists():
+            raise FileExistsError(errno.EEXIST, "File exists", str(path)) from None
+        os.replace(tmp, path)
+        return
+    tmp.unlink()
+
+
 def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     """Replace `path` with `data` atomically. With `exclusive`, fail (FileExistsError) if `path`
     already exists instead of replacing it: the create-if-absent check and the creation are one
@@ -35,8 +53,7 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
             tmp_file.flush()
             os.fsync(tmp_file.fileno())
         if exclusive:
-            os.link(tmp, path)  # atomic, and refuses an existing target
-            tmp.unlink()
+            _link_new(tmp, path)
         else:
             os.replace(tmp, path)
     except BaseException:
