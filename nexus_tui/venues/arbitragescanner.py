@@ -107,7 +107,6 @@ _SLUGS: Mapping[str, SlugVenue] = {
 }
 
 _SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-_BASE_PATTERN = re.compile(r"^[A-Z0-9]{1,20}$")
 _KNOWN_QUOTES = ("FDUSD", "USDT", "USDC", "USDE", "BUSD", "USD")  # longest first: USDT before USD
 
 
@@ -223,10 +222,17 @@ def _next_funding(value: object) -> datetime | None:
     return from_ms(int(ms))
 
 
+def _is_base(text: str) -> bool:
+    """[A-Z0-9]{1,20}, without a regex: this runs for every row of every table."""
+    return 0 < len(text) <= 20 and text.isascii() and text.isalnum() and text == text.upper()
+
+
 def _ticker_of(entry: Mapping[str, Any], token: Mapping[str, Any]) -> str:
     for raw in (entry.get("ticker"), token.get("ticker")):
-        if isinstance(raw, str) and _BASE_PATTERN.match(raw.strip().upper()):
-            return raw.strip().upper()
+        if isinstance(raw, str):
+            ticker = raw.strip().upper()
+            if _is_base(ticker):
+                return ticker
     raise _Drop("no usable ticker")
 
 
@@ -240,7 +246,7 @@ def _symbol_for(mapping: SlugVenue | None, entry: Mapping[str, Any], token: Mapp
     settle = mapping.settle if mapping and mapping.settle else quote
     if settle == "USD":
         raise _Drop("cannot tell settle currency")  # a USD quote without a known settle may be inverse
-    if not _BASE_PATTERN.match(base):
+    if not _is_base(base):
         raise _Drop("no usable ticker")
     return f"{base}/{quote}:{settle}"
 
@@ -249,9 +255,9 @@ def _venue_for(slug_raw: object) -> tuple[str, SlugVenue | None]:
     if not isinstance(slug_raw, str):
         raise _Drop("no exchange slug")
     slug = slug_raw.strip().lower()
-    if not _SLUG_PATTERN.match(slug):
-        raise _Drop("no exchange slug")
     mapping = _SLUGS.get(slug)
+    if mapping is None and not _SLUG_PATTERN.match(slug):
+        raise _Drop("no exchange slug")
     return (mapping.venue if mapping else f"{UNKNOWN_VENUE_PREFIX}{slug}"), mapping
 
 
