@@ -118,7 +118,7 @@ def _root(
     """With no command, `nexus-tui` runs the TUI (same as `nexus-tui run`)."""
     ctx.obj = VaultOptions(home, password_file, password_stdin)
     if ctx.invoked_subcommand is None:
-        ctx.invoke(run)
+        ctx.invoke(run, ctx)
 
 
 @app.command()
@@ -129,6 +129,7 @@ def version() -> None:
 
 @app.command()
 def run(
+    ctx: typer.Context,
     home: HomeOption = None,
     password_file: PasswordFileOption = None,
     password_stdin: PasswordStdinOption = False,
@@ -139,14 +140,7 @@ def run(
 ) -> None:
     """Start the TUI (the default command). With --password-file / --password-stdin it opens
     without the unlock screen."""
-    from typing import cast
-
-    import click
-
-    # No ctx parameter: `nexus-tui` alone reaches here through ctx.invoke(run), which passes none.
-    options = vault_options(
-        cast(typer.Context, click.get_current_context()), home, password_file, password_stdin
-    )
+    options = vault_options(ctx, home, password_file, password_stdin)
 
     def start_desk() -> int:
         from nexus_tui.ui.launch import run_desk  # textual is imported only here

@@ -8,6 +8,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -39,7 +40,8 @@ class HelpModal(ModalScreen[None]):
     def _rows(self, bindings: Iterable[Binding]) -> list[tuple[str, str]]:
         rows: list[tuple[str, str]] = []
         for binding in bindings:
-            row = (self.app.get_key_display(binding), binding.tooltip or binding.description)
+            what = f"{binding.description:<14}{binding.tooltip}" if binding.tooltip else binding.description
+            row = (escape(self.app.get_key_display(binding)), escape(what))
             if row not in rows:
                 rows.append(row)
         return rows
@@ -51,6 +53,6 @@ class HelpModal(ModalScreen[None]):
         ]
         if self.screen_bindings:
             lines += self._section("This screen", self._rows(self.screen_bindings))
-        lines += self._section("Everywhere", ALWAYS)
+        lines += self._section("Everywhere", [(key, f"{'':<14}{text}") for key, text in ALWAYS])
         lines.append("[dim]escape, ? or q closes this help[/dim]")
         return "\n".join(lines)

@@ -23,6 +23,9 @@ MODE_BADGES = {"sim": "SIM", "paper": "PAPER", "live": "LIVE"}
 class ModeBadge(Static):
     """[SIM] / [PAPER] / [LIVE]; LIVE is loud on purpose: real money."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(markup=False, id=id)  # "[SIM]" is text, not a markup tag
+
     def on_mount(self) -> None:
         self.watch(self.app, "desk_mode", self._show)
 
