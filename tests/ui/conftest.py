@@ -45,7 +45,9 @@ def make_app(nexus_home: Path, desk_clock: ManualClock, engines: list[Engine]) -
         return engine
 
     def make(*, vault: Vault | None = None, engine_factory: EngineFactory | None = None) -> NexusApp:
-        return NexusApp(nexus_home, clock=desk_clock, engine_factory=engine_factory or bare_engine, vault=vault)
+        return NexusApp(
+            nexus_home, clock=desk_clock, engine_factory=engine_factory or bare_engine, vault=vault
+        )
 
     return make
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import SecretStr
 from textual.message import Message
 from textual.notifications import Notification, Notify
@@ -121,20 +123,24 @@ async def test_a_failing_engine_is_reported_in_one_line_and_the_desk_stays_up(
         await wait_until(pilot, lambda: any(n.severity == "error" for n in notes), "the failure is told")
         assert app.is_running and app.current_mode == "funding"
         errors = [n for n in notes if n.severity == "error"]
-        assert [n.message for n in errors] == ["Running the trading engine failed: sim:alpha: connection refused"]
+        assert [n.message for n in errors] == [
+            "Running the trading engine failed: sim:alpha: connection refused"
+        ]
         await pilot.press("q", "y")  # quitting still works
         await pilot.pause()
     assert app.return_code == 0
 
 
 async def test_config_screen_shows_the_config_with_secrets_masked(
-    make_app: MakeApp, nexus_home: object
+    make_app: MakeApp, nexus_home: Path
 ) -> None:
     secret = "sk-live-0123456789abcdef"
     venues = dict(default_config().venues)
-    venues["bybit"] = VenueConfig(enabled=True, api_key=SecretStr("bybit-key-42"), api_secret=SecretStr(secret))
+    venues["bybit"] = VenueConfig(
+        enabled=True, api_key=SecretStr("bybit-key-42"), api_secret=SecretStr(secret)
+    )
     config = NexusConfig(venues=venues)
-    vault = Vault.create(nexus_home, PASSWORD, config)  # type: ignore[arg-type]
+    vault = Vault.create(nexus_home, PASSWORD, config)
     app = make_app(vault=vault)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

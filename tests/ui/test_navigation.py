@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
 from nexus_tui.config.vault import Vault
@@ -32,7 +32,7 @@ async def test_keys_1_to_6_show_the_six_screens(desk: NexusApp) -> None:
             await pilot.pause()
             assert desk.current_mode == mode
             assert type(desk.screen) is DESK_SCREENS[mode]
-            assert desk.screen.sub_title.startswith(key)
+            assert (desk.screen.sub_title or "").startswith(key)
 
 
 async def test_help_opens_and_closes(desk: NexusApp) -> None:
@@ -51,7 +51,9 @@ async def test_help_opens_and_closes(desk: NexusApp) -> None:
         assert desk.current_mode == "funding" and not isinstance(desk.screen, HelpModal)
 
 
-async def test_q_asks_first_n_stays_y_quits_and_stops_the_engine(desk: NexusApp, engines: list[Engine]) -> None:
+async def test_q_asks_first_n_stays_y_quits_and_stops_the_engine(
+    desk: NexusApp, engines: list[Engine]
+) -> None:
     async with desk.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("q")
@@ -168,7 +170,7 @@ async def test_command_palette_offers_the_desk_commands(desk: NexusApp) -> None:
         assert isinstance(desk.screen, CommandPalette)
         await pilot.press(*"show events")
         # The palette searches in the background; enter picks the highlighted command once listed.
-        await wait_until(pilot, lambda: desk.screen.query_one("CommandList").option_count > 0, "a match")
+        await wait_until(pilot, lambda: desk.screen.query_one(CommandList).option_count > 0, "a match")
         await pilot.press("down", "enter")
         await pilot.pause()
         assert desk.current_mode == "events"
