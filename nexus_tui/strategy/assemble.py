@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from nexus_tui.core.clock import iso
@@ -29,9 +29,13 @@ ZERO = Decimal(0)
 
 
 def opportunity_id(
-    ctx: ScanContext, kind: OpportunityType, base: str, long: LegRow | SpotRow, short: LegRow | SpotRow,
+    ctx: ScanContext,
+    kind: OpportunityType,
+    base: str,
+    long: LegRow | SpotRow,
+    short: LegRow | SpotRow,
     capture_ts: datetime | None,
-) -> str:  # fmt: skip
+) -> str:
     """Stable across scans: the same legs (and, for type E, the same settlement) give the same id."""
     key = (kind, long.venue, long.symbol, short.venue, short.symbol, capture_ts)
     cached = ctx.caches.ids.get(key)
@@ -49,32 +53,42 @@ def _leg(ctx: ScanContext, row: LegRow | SpotRow, side: PositionSide) -> Leg:
     fees = ctx.fees(row.venue, row.symbol)
     if isinstance(row, SpotRow):
         return Leg(
-            venue=row.venue, symbol=row.symbol, kind=MarketKind.SPOT, side=side, settle=row.settle,
-            rate=ZERO, interval_hours=None, rate_hourly=ZERO, next_funding_ts=None, mark_price=_price(ctx, row),
-            dex=is_dex(row.venue), taker_fee=fees.taker, maker_fee=fees.maker, fee_source=fees.source,
-        )  # fmt: skip
+            venue=row.venue,
+            symbol=row.symbol,
+            kind=MarketKind.SPOT,
+            side=side,
+            settle=row.settle,
+            rate=ZERO,
+            interval_hours=None,
+            rate_hourly=ZERO,
+            next_funding_ts=None,
+            mark_price=ctx.price(row),
+            dex=is_dex(row.venue),
+            taker_fee=fees.taker,
+            maker_fee=fees.maker,
+            fee_source=fees.source,
+        )
     schedule = ctx.schedule(row)
     next_ts = row.next_funding_ts
     if next_ts is None or next_ts <= ctx.now:
-        from datetime import timedelta
-
         next_ts = ctx.now + timedelta(milliseconds=schedule.first_ms)
     return Leg(
-        venue=row.venue, symbol=row.symbol, kind=MarketKind.PERP, side=side, settle=row.settle,
-        rate=row.rate, interval_hours=row.interval_hours, rate_hourly=row.rate_hourly, next_funding_ts=next_ts,
-        mark_price=row.mark_price, dex=is_dex(row.venue), taker_fee=fees.taker, maker_fee=fees.maker,
-        fee_source=fees.source, observed_at=row.observed_at,
-    )  # fmt: skip
-
-
-def _price(ctx: ScanContext, row: LegRow | SpotRow) -> Decimal | None:
-    if isinstance(row, LegRow) and row.mark_price is not None:
-        return row.mark_price
-    book = ctx.order_books.get((row.venue, row.symbol))
-    if book is not None and book.mid is not None:
-        return book.mid
-    ticker = ctx.tickers.get((row.venue, row.symbol))
-    return ticker.mid if ticker is not None else None
+        venue=row.venue,
+        symbol=row.symbol,
+        kind=MarketKind.PERP,
+        side=side,
+        settle=row.settle,
+        rate=row.rate,
+        interval_hours=row.interval_hours,
+        rate_hourly=row.rate_hourly,
+        next_funding_ts=next_ts,
+        mark_price=row.mark_price,
+        dex=is_dex(row.venue),
+        taker_fee=fees.taker,
+        maker_fee=fees.maker,
+        fee_source=fees.source,
+        observed_at=row.observed_at,
+    )
 
 
 def _symbol(cand: Candidate) -> str:
@@ -171,8 +185,9 @@ def _score(ctx: ScanContext, cand: Candidate, outlook: Outlook, legs: tuple[Leg,
         net_apr=cand.net_apr_f,
         spread_now_hourly=spread_now,
         # A temporal trade holds through one settlement whose rate is already published.
-        spread_expected_hourly=spread_now if temporal else spread_now + outlook.spread_expected_hourly
-        - outlook.spread_now_hourly,
+        spread_expected_hourly=spread_now
+        if temporal
+        else spread_now + outlook.spread_expected_hourly - outlook.spread_now_hourly,
         confidence=1.0 if temporal else outlook.confidence,
         persistence_hours=hold if temporal else outlook.persistence_hours,
         win_rate=outlook.win_rate,
@@ -186,7 +201,9 @@ def _score(ctx: ScanContext, cand: Candidate, outlook: Outlook, legs: tuple[Leg,
         horizon_hours=hold,
     )
     parts = uos(inputs, p)
-    return UosParts(round(parts.return_, 2), round(parts.risk, 2), round(parts.execution, 2), round(parts.timing, 2))
+    return UosParts(
+        round(parts.return_, 2), round(parts.risk, 2), round(parts.execution, 2), round(parts.timing, 2)
+    )
 
 
 def assemble(ctx: ScanContext, cand: Candidate) -> Opportunity:

@@ -15,6 +15,7 @@ from nexus_tui.core.money import HOURS_PER_YEAR, ZERO
 from nexus_tui.strategy.constraints import (
     break_even_failure,
     depth_failures,
+    entry_gap_failure,
     expected_value_failure,
     funding_delta_failure,
     liquidity_failure,
@@ -89,9 +90,11 @@ def _pipeline(
     long_venue: str,
     long_gate: LegGate,
     long_costs: MarketCosts,
+    long_price: Decimal | None,
     short_venue: str,
     short_gate: LegGate,
     short_costs: MarketCosts,
+    short_price: Decimal | None,
     net_apr: Decimal,
     ev_usd: Decimal,
     hold_hours: Decimal,
@@ -104,7 +107,11 @@ def _pipeline(
     reason = long_gate.blacklisted or short_gate.blacklisted
     if reason:
         return reason, PENDING
-    reason = spread_failure(long_venue, long_costs, p) or spread_failure(short_venue, short_costs, p)
+    reason = (
+        spread_failure(long_venue, long_costs, p)
+        or spread_failure(short_venue, short_costs, p)
+        or entry_gap_failure(long_venue, long_price, short_venue, short_price, p)
+    )
     if reason:
         return reason, PENDING
     reason = min_apr_failure(net_apr, p)
@@ -164,19 +171,56 @@ def cost_cross(ctx: ScanContext, long: LegRow, short: LegRow) -> Candidate:
     break_even: float | None = PENDING
     if not hard and not ineligible:
         filtered, break_even = _pipeline(
-            ctx, long.venue, long_gate, long_costs, short.venue, short_gate, short_costs,
-            net, ev, p.horizon_hours, fixed, flows, ZERO,
-        )  # fmt: skip
-    kind = OpportunityType.CEX_DEX if is_dex(long.venue) or is_dex(short.venue) else OpportunityType.CROSS_PERP
+            ctx,
+            long.venue,
+            long_gate,
+            long_costs,
+            long.mark_price,
+            short.venue,
+            short_gate,
+            short_costs,
+            short.mark_price,
+            net,
+            ev,
+            p.horizon_hours,
+            fixed,
+            flows,
+            ZERO,
+        )
+    kind = (
+        OpportunityType.CEX_DEX if is_dex(long.venue) or is_dex(short.venue) else OpportunityType.CROSS_PERP
+    )
     return Candidate(
-        kind, long, short, long_costs, short_costs, flows, p.horizon_hours, gross, net, float(net),
-        funding, fixed, ZERO, ZERO, ev, break_even, delta, hard, ineligible, filtered,
-    )  # fmt: skip
+        kind,
+        long,
+        short,
+        long_costs,
+        short_costs,
+        flows,
+        p.horizon_hours,
+        gross,
+        net,
+        float(net),
+        funding,
+        fixed,
+        ZERO,
+        ZERO,
+        ev,
+        break_even,
+        delta,
+        hard,
+        ineligible,
+        filtered,
+    )
 
 
 def spot_symbol_for(perp_symbol: str) -> str:
     """`BTC/USDT:USDT` -> `BTC/USDT`: the spot market a perp is hedged with on the same venue."""
     return perp_symbol.split(":", 1)[0]
+
+
+def no_borrow_reason(spot: SpotRow) -> str:
+    return f"borrow: the spot short needs a borrow; no borrow rate known for {spot.base} on {spot.venue}"
 
 
 def cost_spot_perp(ctx: ScanContext, perp: LegRow, spot: SpotRow) -> Candidate:
@@ -198,7 +242,7 @@ def cost_spot_perp(ctx: ScanContext, perp: LegRow, spot: SpotRow) -> Candidate:
     if needs_borrow:
         known = p.borrow_apr.get((spot.venue, spot.base))
         if known is None:
-            extra_hard = (f"borrow: the spot short needs a borrow; no borrow rate known for {spot.base} on {spot.venue}",)
+            extra_hard = (no_borrow_reason(spot),)
         else:
             borrow_apr = known
     gross = delta * HOURS_PER_YEAR
@@ -208,6 +252,8 @@ def cost_spot_perp(ctx: ScanContext, perp: LegRow, spot: SpotRow) -> Candidate:
     funding = scheduled_funding(flows, ctx.horizon_ms)
     borrow_usd = borrow_cost_usd(borrow_apr, p.size_usd, p.horizon_hours)
     ev = (funding - fixed) * p.size_usd - borrow_usd
+    long_row: LegRow | SpotRow
+    short_row: LegRow | SpotRow
     if needs_borrow:
         long_row, long_costs, long_gate = perp, perp_costs, perp_gate
         short_row, short_costs, short_gate = spot, spot_costs, spot_gate
@@ -215,20 +261,58 @@ def cost_spot_perp(ctx: ScanContext, perp: LegRow, spot: SpotRow) -> Candidate:
         long_row, long_costs, long_gate = spot, spot_costs, spot_gate
         short_row, short_costs, short_gate = perp, perp_costs, perp_gate
     hard, ineligible = _verdict(
-        ctx, long_row.venue, long_gate, long_costs, short_row.venue, short_gate, short_costs, delta, extra_hard
+        ctx,
+        long_row.venue,
+        long_gate,
+        long_costs,
+        short_row.venue,
+        short_gate,
+        short_costs,
+        delta,
+        extra_hard,
     )
     filtered: str | None = None
     break_even: float | None = PENDING
     if not hard and not ineligible:
         filtered, break_even = _pipeline(
-            ctx, long_row.venue, long_gate, long_costs, short_row.venue, short_gate, short_costs,
-            net, ev, p.horizon_hours, fixed, flows, borrow_apr / HOURS_PER_YEAR,
-        )  # fmt: skip
+            ctx,
+            long_row.venue,
+            long_gate,
+            long_costs,
+            ctx.price(long_row),
+            short_row.venue,
+            short_gate,
+            short_costs,
+            ctx.price(short_row),
+            net,
+            ev,
+            p.horizon_hours,
+            fixed,
+            flows,
+            borrow_apr / HOURS_PER_YEAR,
+        )
     return Candidate(
-        OpportunityType.SPOT_PERP, long_row, short_row, long_costs, short_costs, flows, p.horizon_hours,
-        gross, net, float(net), funding, fixed, borrow_apr, borrow_usd, ev, break_even, delta,
-        hard, ineligible, filtered,
-    )  # fmt: skip
+        OpportunityType.SPOT_PERP,
+        long_row,
+        short_row,
+        long_costs,
+        short_costs,
+        flows,
+        p.horizon_hours,
+        gross,
+        net,
+        float(net),
+        funding,
+        fixed,
+        borrow_apr,
+        borrow_usd,
+        ev,
+        break_even,
+        delta,
+        hard,
+        ineligible,
+        filtered,
+    )
 
 
 def cost_temporal(
@@ -257,9 +341,7 @@ def cost_temporal(
         if not capture_short:
             known = p.borrow_apr.get((hedge.venue, hedge.base))
             if known is None:
-                extra_hard = (
-                    f"borrow: the spot short needs a borrow; no borrow rate known for {hedge.base} on {hedge.venue}",
-                )
+                extra_hard = (no_borrow_reason(hedge),)
             else:
                 borrow_apr = known
     funding = scheduled_funding(flows, window_ms)
@@ -269,6 +351,8 @@ def cost_temporal(
     net = (funding - fixed) * HOURS_PER_YEAR / hold_hours - borrow_apr
     ev = (funding - fixed) * p.size_usd - borrow_usd
     delta = funding / hold_hours
+    long_row: LegRow | SpotRow
+    short_row: LegRow | SpotRow
     if capture_short:
         long_row, long_costs, long_gate = hedge, hedge_costs, hedge_gate
         short_row, short_costs, short_gate = capture, capture_costs, capture_gate
@@ -276,17 +360,56 @@ def cost_temporal(
         long_row, long_costs, long_gate = capture, capture_costs, capture_gate
         short_row, short_costs, short_gate = hedge, hedge_costs, hedge_gate
     hard, ineligible = _verdict(
-        ctx, long_row.venue, long_gate, long_costs, short_row.venue, short_gate, short_costs, delta, extra_hard
+        ctx,
+        long_row.venue,
+        long_gate,
+        long_costs,
+        short_row.venue,
+        short_gate,
+        short_costs,
+        delta,
+        extra_hard,
     )
     filtered: str | None = None
     break_even: float | None = PENDING
     if not hard and not ineligible:
         filtered, break_even = _pipeline(
-            ctx, long_row.venue, long_gate, long_costs, short_row.venue, short_gate, short_costs,
-            net, ev, hold_hours, fixed, flows, borrow_apr / HOURS_PER_YEAR,
-        )  # fmt: skip
+            ctx,
+            long_row.venue,
+            long_gate,
+            long_costs,
+            ctx.price(long_row),
+            short_row.venue,
+            short_gate,
+            short_costs,
+            ctx.price(short_row),
+            net,
+            ev,
+            hold_hours,
+            fixed,
+            flows,
+            borrow_apr / HOURS_PER_YEAR,
+        )
     return Candidate(
-        OpportunityType.TEMPORAL, long_row, short_row, long_costs, short_costs, flows, hold_hours,
-        gross, net, float(net), funding, fixed, borrow_apr, borrow_usd, ev, break_even, delta,
-        hard, ineligible, filtered, capture_ts,
-    )  # fmt: skip
+        OpportunityType.TEMPORAL,
+        long_row,
+        short_row,
+        long_costs,
+        short_costs,
+        flows,
+        hold_hours,
+        gross,
+        net,
+        float(net),
+        funding,
+        fixed,
+        borrow_apr,
+        borrow_usd,
+        ev,
+        break_even,
+        delta,
+        hard,
+        ineligible,
+        filtered,
+        capture_ts,
+    )

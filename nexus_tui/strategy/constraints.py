@@ -98,7 +98,11 @@ def liquidity_eligibility_failures(
             f"volume: {venue} {symbol} 24 h volume {usd(ticker.volume_24h_usd)} "
             f"below {usd(params.min_volume_24h_usd)}"
         )
-    if perp and ticker.open_interest_usd is not None and ticker.open_interest_usd < params.min_open_interest_usd:
+    if (
+        perp
+        and ticker.open_interest_usd is not None
+        and ticker.open_interest_usd < params.min_open_interest_usd
+    ):
         failures.append(
             f"open interest: {venue} {symbol} {usd(ticker.open_interest_usd)} "
             f"below {usd(params.min_open_interest_usd)}"
@@ -123,7 +127,29 @@ def spread_failure(venue: str, costs: MarketCosts, params: StrategyParams) -> st
     return None
 
 
-def liquidity_failure(venue: str, costs: MarketCosts, entry_slippage: Decimal | None, params: StrategyParams) -> str | None:
+def entry_gap_failure(
+    long_venue: str,
+    long_price: Decimal | None,
+    short_venue: str,
+    short_price: Decimal | None,
+    params: StrategyParams,
+) -> str | None:
+    """The two legs' prices should agree: a wide gap is a different contract, a stale mark, or basis
+    the funding will not pay for. Unknown prices are not a failure."""
+    if not long_price or not short_price:
+        return None
+    gap = abs(short_price - long_price) / ((short_price + long_price) / 2)
+    if gap > params.max_spread:
+        return (
+            f"spread: entry prices differ by {pct(gap)} between {long_venue} and {short_venue}, "
+            f"above {pct(params.max_spread)}"
+        )
+    return None
+
+
+def liquidity_failure(
+    venue: str, costs: MarketCosts, entry_slippage: Decimal | None, params: StrategyParams
+) -> str | None:
     if costs.depth_usd is not None:
         need = params.min_liquidity_multiple * params.size_usd
         if costs.depth_usd < need:
@@ -132,7 +158,9 @@ def liquidity_failure(venue: str, costs: MarketCosts, entry_slippage: Decimal | 
                 f"below {params.min_liquidity_multiple}x size ({usd(need)})"
             )
     if entry_slippage is not None and entry_slippage > params.max_slippage:
-        return f"liquidity: {venue} entry slippage {pct(entry_slippage, 3)} above {pct(params.max_slippage, 3)}"
+        return (
+            f"liquidity: {venue} entry slippage {pct(entry_slippage, 3)} above {pct(params.max_slippage, 3)}"
+        )
     return None
 
 

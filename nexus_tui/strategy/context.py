@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from nexus_tui.core.models import MarketInfo, OrderBook, Ticker, VenueHealth
 from nexus_tui.strategy.constraints import (
@@ -24,7 +25,7 @@ from nexus_tui.strategy.costs import Fees, MarketCosts, market_costs, resolve_fe
 from nexus_tui.strategy.models import History, LegRow, Prediction
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.predictor import FundingModel, fit, predict_from
-from nexus_tui.strategy.schedule import Schedule, hours_to_ms, settlement_schedule
+from nexus_tui.strategy.schedule import Schedule, epoch_ms, hours_to_ms, schedule_from_ms, settlement_schedule
 
 MarketKey = tuple[str, str]
 HistorySource = Callable[[str, str], History]
@@ -42,9 +43,13 @@ class LegGate(NamedTuple):
         return not (self.hard or self.ineligible or self.blacklisted)
 
 
+PASS = LegGate((), (), None)
+
+
 class PredictionEntry(NamedTuple):
-    signature: tuple[int, datetime | None]
+    signature: tuple[int, datetime | None] | None  # None: a live source, refitted on a timer
     model: FundingModel | None
+    fitted_at: datetime
 
 
 @dataclass
@@ -55,15 +60,21 @@ class MarketCaches:
     fees: dict[MarketKey, Fees] = field(default_factory=dict)
     fee_bound: dict[MarketKey, float] = field(default_factory=dict)
     predictions: dict[MarketKey, PredictionEntry] = field(default_factory=dict)
+    eligibility: dict[MarketKey, tuple[tuple[str, ...], str | None]] = field(default_factory=dict)
+    spots: dict[MarketKey, object] = field(default_factory=dict)  # perp -> its spot market (or None)
     ids: dict[tuple[object, ...], str] = field(default_factory=dict)
 
     def forget(self, key: MarketKey) -> None:
+        """A book or ticker changed."""
         self.costs.pop(key, None)
+        self.eligibility.pop(key, None)
 
-    def forget_fees(self, key: MarketKey) -> None:
-        self.costs.pop(key, None)
+    def forget_market(self, key: MarketKey) -> None:
+        """A market's listing or fee data changed."""
+        self.forget(key)
         self.fees.pop(key, None)
         self.fee_bound.pop(key, None)
+        self.spots.clear()  # cheap to rebuild, and a spot listing affects its perps' entries
 
 
 class ScanContext:
@@ -95,8 +106,15 @@ class ScanContext:
         self.min_net_apr_f = float(params.min_net_apr)
         self.depth_cap = max(params.min_depth_multiple, params.min_liquidity_multiple) * params.size_usd
         self.max_age = timedelta(seconds=params.max_quote_age_s)
+        self.stale_before = now - self.max_age
+        self.now_ms = epoch_ms(now)
+        self.recost_after_ms = int(params.recost_after_s * 1000)
+        self.lead_ms = hours_to_ms(params.min_entry_lead_hours)
+        self.max_wait_ms = hours_to_ms(params.temporal_max_wait_hours)
+        self.delay_ms = hours_to_ms(params.temporal_exit_delay_hours)
         self._schedules: dict[MarketKey, Schedule] = {}
         self._gates: dict[MarketKey, LegGate] = {}
+        self._venue_gates: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     # -- fees and costs ------------------------------------------------------------------
     def fees(self, venue: str, symbol: str) -> Fees:
@@ -121,41 +139,56 @@ class ScanContext:
         costs = self.caches.costs.get(key)
         if costs is None:
             costs = market_costs(
-                self.fees(venue, symbol),
-                self.order_books.get(key),
-                self.tickers.get(key),
-                self.params.size_usd,
-                self.depth_cap,
-                self.params.use_maker_fees,
+                self.fees(venue, symbol), self.order_books.get(key), self.tickers.get(key), self.params
             )
             self.caches.costs[key] = costs
         return costs
+
+    def price(self, row: LegRow | Any) -> Decimal | None:
+        """A market's price: the perp's mark, else its book's mid, else its ticker's mid."""
+        mark = getattr(row, "mark_price", None)
+        if mark is not None:
+            return Decimal(mark)
+        key = (row.venue, row.symbol)
+        book = self.order_books.get(key)
+        if book is not None and book.mid is not None:
+            return book.mid
+        ticker = self.tickers.get(key)
+        return ticker.mid if ticker is not None else None
 
     # -- time ----------------------------------------------------------------------------
     def schedule(self, row: LegRow) -> Schedule:
         key = (row.venue, row.symbol)
         schedule = self._schedules.get(key)
         if schedule is None:
-            schedule = settlement_schedule(row.next_funding_ts, row.interval_hours, self.now)
+            if row.next_ms is None and row.next_funding_ts is not None:
+                schedule = settlement_schedule(row.next_funding_ts, row.interval_hours, self.now)
+            else:
+                schedule = schedule_from_ms(row.next_ms, row.interval_hours, self.now_ms)
             self._schedules[key] = schedule
         return schedule
 
     # -- gates ---------------------------------------------------------------------------
     def gate(self, row: LegRow) -> LegGate:
+        """Freshness and venue latency (hard), venue health, volume and open interest
+        (eligibility), blacklist: what is true of a perp whatever it is paired with."""
         key = (row.venue, row.symbol)
         gate = self._gates.get(key)
         if gate is None:
-            health = self.health.get(row.venue)
-            gate = LegGate(
-                tuple(
-                    leg_hard_failures(row.venue, row.symbol, row.observed_at, row.flags, health, self.now, self.params)
-                ),
-                tuple(
-                    venue_failures(row.venue, health)
-                    + liquidity_eligibility_failures(row.venue, row.symbol, self.tickers.get(key), True, self.params)
-                ),
-                blacklist_failure(row.venue, row.symbol, row.base, self.params),
-            )
+            venue_hard, venue_ineligible = self._venue_gate(row.venue)
+            market_ineligible, blacklisted = self._market_gate(key, row.base, True)
+            hard = venue_hard
+            if row.observed_at < self.stale_before or "stale" in row.flags:
+                hard = (
+                    *leg_hard_failures(
+                        row.venue, row.symbol, row.observed_at, row.flags, None, self.now, self.params
+                    ),
+                    *hard,
+                )
+            if hard or venue_ineligible or market_ineligible or blacklisted:
+                gate = LegGate(hard, venue_ineligible + market_ineligible, blacklisted)
+            else:
+                gate = PASS
             self._gates[key] = gate
         return gate
 
@@ -163,40 +196,70 @@ class ScanContext:
         key = (venue, symbol)
         gate = self._gates.get(key)
         if gate is None:
-            health = self.health.get(venue)
-            hard = ()
-            if health is not None and health.latency_ms is not None and health.latency_ms > self.params.max_latency_ms:
-                hard = (f"latency: {venue} {health.latency_ms:.0f} ms (limit {self.params.max_latency_ms:.0f} ms)",)
-            gate = LegGate(
-                hard,
-                tuple(
-                    venue_failures(venue, health)
-                    + liquidity_eligibility_failures(venue, symbol, self.tickers.get(key), False, self.params)
-                ),
-                blacklist_failure(venue, symbol, base, self.params),
-            )
+            venue_hard, venue_ineligible = self._venue_gate(venue)
+            market_ineligible, blacklisted = self._market_gate(key, base, False)
+            if venue_hard or venue_ineligible or market_ineligible or blacklisted:
+                gate = LegGate(venue_hard, venue_ineligible + market_ineligible, blacklisted)
+            else:
+                gate = PASS
             self._gates[key] = gate
         return gate
 
+    def _venue_gate(self, venue: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        found = self._venue_gates.get(venue)
+        if found is None:
+            health = self.health.get(venue)
+            hard: tuple[str, ...] = ()
+            limit = self.params.max_latency_ms
+            if health is not None and health.latency_ms is not None and health.latency_ms > limit:
+                hard = (f"latency: {venue} {health.latency_ms:.0f} ms (limit {limit:.0f} ms)",)
+            found = (hard, tuple(venue_failures(venue, health)))
+            self._venue_gates[venue] = found
+        return found
+
+    def _market_gate(self, key: MarketKey, base: str, perp: bool) -> tuple[tuple[str, ...], str | None]:
+        found = self.caches.eligibility.get(key)
+        if found is None:
+            venue, symbol = key
+            found = (
+                tuple(
+                    liquidity_eligibility_failures(venue, symbol, self.tickers.get(key), perp, self.params)
+                ),
+                blacklist_failure(venue, symbol, base, self.params),
+            )
+            self.caches.eligibility[key] = found
+        return found
+
     # -- prediction ----------------------------------------------------------------------
-    def history(self, venue: str, symbol: str) -> History:
+    def prediction(self, row: LegRow) -> Prediction:
+        """The predictor fitted on this market's history within the lookback, then the current rate.
+
+        A fitted model is reused until its history grows (a mapping of histories) or, for a live
+        source such as the funding book (hourly points), for `history_refit_s`.
+        """
+        key = (row.venue, row.symbol)
+        entry = self.caches.predictions.get(key)
         source = self._histories
         if callable(source):
-            return source(venue, symbol)
-        return source.get((venue, symbol), ())
-
-    def prediction(self, row: LegRow) -> Prediction:
-        """The predictor fitted on this market's history within the lookback, then the current rate."""
-        key = (row.venue, row.symbol)
-        history = self.history(row.venue, row.symbol)
-        last_ts = history[-1][0] if history else None
-        signature = (len(history), last_ts)
-        entry = self.caches.predictions.get(key)
-        if entry is None or entry.signature != signature:
-            since = self.now - timedelta(hours=self.params.history_lookback_hours)
-            # A history that already ends with the current observation must not count it twice.
-            until = row.observed_at if last_ts is not None and last_ts >= row.observed_at else None
-            rates = [rate for ts, rate in history if ts >= since and (until is None or ts < until)]
-            entry = PredictionEntry(signature, fit(rates, self.params.ema_span, self.params.min_history_points))
-            self.caches.predictions[key] = entry
+            if entry is None or (self.now - entry.fitted_at).total_seconds() >= self.params.history_refit_s:
+                entry = self._fit(row, source(row.venue, row.symbol), None)
+        else:
+            history = source.get(key, ())
+            signature = (len(history), history[-1][0] if history else None)
+            if entry is None or entry.signature != signature:
+                entry = self._fit(row, history, signature)
         return predict_from(entry.model, float(row.rate), self.params.ema_span)
+
+    def _fit(
+        self, row: LegRow, history: History, signature: tuple[int, datetime | None] | None
+    ) -> PredictionEntry:
+        since = self.now - timedelta(hours=self.params.history_lookback_hours)
+        last_ts = history[-1][0] if history else None
+        # A history that already ends with the current observation must not count it twice.
+        until = row.observed_at if last_ts is not None and last_ts >= row.observed_at else None
+        rates = [rate for ts, rate in history if ts >= since and (until is None or ts < until)]
+        entry = PredictionEntry(
+            signature, fit(rates, self.params.ema_span, self.params.min_history_points), self.now
+        )
+        self.caches.predictions[(row.venue, row.symbol)] = entry
+        return entry

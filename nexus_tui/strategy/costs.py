@@ -74,7 +74,8 @@ def walk_book(levels: Sequence[PriceLevel], notional_usd: Decimal, depth_cap_usd
 
 
 class MarketCosts(NamedTuple):
-    """One market's round-trip costs at the target size, as fractions of notional."""
+    """One market's round-trip costs at the target size, as fractions of notional, and the
+    verdicts that depend on this market alone (exact Decimal comparisons, made once per book)."""
 
     fees: Fees
     fee_round_trip: Decimal  # two fills
@@ -84,6 +85,9 @@ class MarketCosts(NamedTuple):
     depth_usd: Decimal | None  # the thinner side, up to the depth cap
     complete: bool  # both sides could fill the size
     has_book: bool
+    round_trip_f: float = 0.0  # `round_trip` as a float, for screening pairs before costing them
+    long_ok: bool = True  # depth, spread and liquidity (with buy slippage) allow a long entry
+    short_ok: bool = True  # the same with sell slippage
 
     @property
     def basis(self) -> str:
@@ -109,24 +113,21 @@ class MarketCosts(NamedTuple):
 
 
 def market_costs(
-    fees: Fees,
-    book: OrderBook | None,
-    ticker: Ticker | None,
-    size_usd: Decimal,
-    depth_cap_usd: Decimal,
-    use_maker: bool,
+    fees: Fees, book: OrderBook | None, ticker: Ticker | None, params: StrategyParams
 ) -> MarketCosts:
-    fee_rt = fees.per_fill(use_maker) * TWO
+    size = params.size_usd
+    fee_rt = fees.per_fill(params.use_maker_fees) * TWO
     if book is not None and book.bids and book.asks:
         best_bid, best_ask = book.bids[0][0], book.asks[0][0]
         mid = (best_bid + best_ask) / TWO
-        buy = walk_book(book.asks, size_usd, depth_cap_usd)
-        sell = walk_book(book.bids, size_usd, depth_cap_usd)
+        cap = max(params.min_depth_multiple, params.min_liquidity_multiple) * size
+        buy = walk_book(book.asks, size, cap)
+        sell = walk_book(book.bids, size, cap)
         # An incomplete walk prices the part that filled; the depth constraint rejects it anyway.
         buy_slip = (buy.vwap - mid) / mid if buy.vwap is not None else None
         sell_slip = (mid - sell.vwap) / mid if sell.vwap is not None else None
         depth = buy.depth_usd if buy.depth_usd < sell.depth_usd else sell.depth_usd
-        return MarketCosts(
+        costs = MarketCosts(
             fees,
             fee_rt,
             (best_ask - best_bid) / mid,
@@ -136,11 +137,23 @@ def market_costs(
             buy.complete and sell.complete,
             True,
         )
-    spread = None
-    if ticker is not None and ticker.bid is not None and ticker.ask is not None and ticker.bid > 0:
-        mid = (ticker.bid + ticker.ask) / TWO
-        spread = (ticker.ask - ticker.bid) / mid
-    return MarketCosts(fees, fee_rt, spread, None, None, None, False, False)
+    else:
+        spread = None
+        if ticker is not None and ticker.bid is not None and ticker.ask is not None and ticker.bid > 0:
+            mid = (ticker.bid + ticker.ask) / TWO
+            spread = (ticker.ask - ticker.bid) / mid
+        costs = MarketCosts(fees, fee_rt, spread, None, None, None, False, False)
+    return _with_verdicts(costs, params)
+
+
+def _with_verdicts(costs: MarketCosts, params: StrategyParams) -> MarketCosts:
+    size = params.size_usd
+    ok = costs.spread is None or costs.spread <= params.max_spread
+    if costs.depth_usd is not None:
+        ok = ok and costs.depth_usd >= max(params.min_depth_multiple, params.min_liquidity_multiple) * size
+    long_ok = ok and (costs.buy_slippage is None or costs.buy_slippage <= params.max_slippage)
+    short_ok = ok and (costs.sell_slippage is None or costs.sell_slippage <= params.max_slippage)
+    return costs._replace(round_trip_f=float(costs.round_trip), long_ok=long_ok, short_ok=short_ok)
 
 
 def pair_costs(

@@ -71,12 +71,14 @@ class LegRow(NamedTuple):
     rate: Decimal  # per interval
     interval_hours: int
     rate_hourly: Decimal
-    hourly: float  # rate_hourly as a float, for ordering only
+    hourly: float  # rate_hourly as a float: for ordering and screening, never for money
+    rate_f: float  # rate as a float, likewise
     next_funding_ts: datetime | None
     mark_price: Decimal | None
     observed_at: datetime
     flags: frozenset[str]
     source: str
+    next_ms: int | None = None  # next_funding_ts in epoch milliseconds
 
 
 History = Sequence[tuple[datetime, float]]  # (time, funding rate per interval), oldest first
@@ -95,8 +97,7 @@ class ScanInputs:
     histories: Mapping[tuple[str, str], History] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Leg:
+class Leg(NamedTuple):
     """One side of an opportunity."""
 
     venue: str
@@ -123,8 +124,7 @@ class Leg:
         return (self.rate > 0) == (self.side is PositionSide.SHORT)
 
 
-@dataclass(frozen=True, slots=True)
-class CostBreakdown:
+class CostBreakdown(NamedTuple):
     """Round-trip costs (entry plus exit) at the target size, in USD per opportunity."""
 
     entry_fees: Decimal
@@ -155,8 +155,7 @@ class CostBreakdown:
         return self.entry_fees + self.exit_fees + self.spread + self.slippage + self.borrow
 
 
-@dataclass(frozen=True, slots=True)
-class UosParts:
+class UosParts(NamedTuple):
     """The four parts of the Unified Opportunity Score, kept for display."""
 
     return_: float  # 0-40
@@ -175,8 +174,7 @@ class UosParts:
 ZERO_PARTS = UosParts(0.0, 0.0, 0.0, 0.0)
 
 
-@dataclass(frozen=True, slots=True)
-class Prediction:
+class Prediction(NamedTuple):
     """The funding predictor's view of one perpetual, in its own per-interval units."""
 
     current: float  # the rate now
@@ -190,8 +188,7 @@ class Prediction:
     samples: int
 
 
-@dataclass(frozen=True, slots=True)
-class Outlook:
+class Outlook(NamedTuple):
     """The predictor's view of an opportunity's funding spread, per hour."""
 
     spread_now_hourly: float
@@ -273,7 +270,9 @@ class ScanStats:
 class ScanResult:
     as_of: datetime
     opportunities: tuple[Opportunity, ...]  # viable, ranked best first
-    rejected: tuple[Opportunity, ...]  # per symbol and type, the best pair that could not be taken
+    # Only when asked for (Scanner.scan(explain=True)): per asset, the obvious trades that are
+    # not viable, with the reasons.
+    rejected: tuple[Opportunity, ...] = ()
     expired: tuple[ExpiredOpportunity, ...] = ()
     stats: ScanStats = ScanStats()
 

@@ -29,9 +29,8 @@ from nexus_tui.strategy.candidates import (
     cost_temporal,
     spot_symbol_for,
 )
-from nexus_tui.strategy.context import ScanContext
+from nexus_tui.strategy.context import PASS, ScanContext
 from nexus_tui.strategy.models import LegRow, Opportunity
-from nexus_tui.strategy.schedule import hours_to_ms
 from nexus_tui.strategy.venues import USD_STABLECOINS
 
 EPS = 1e-12  # float slack on bounds; a pair this close to the best is a tie
@@ -40,7 +39,6 @@ HOURS_PER_YEAR_F = 8760.0
 
 class BaseResult(NamedTuple):
     viable: tuple[Opportunity, ...]
-    rejected: tuple[Opportunity, ...]
     pairs_costed: int
     pairs_possible: int
     recost_at: datetime
@@ -48,82 +46,133 @@ class BaseResult(NamedTuple):
 
 class Search(NamedTuple):
     best: Candidate | None  # the viable candidate with the highest net APR
-    rejected: Candidate | None  # the candidate worth explaining when it is not the best
     costed: int
 
 
-def linear_perps(rows: Iterable[LegRow]) -> list[LegRow]:
-    """Perps margined in a US-dollar stablecoin (coin-margined perps pay funding in the coin)."""
-    return [r for r in rows if r.settle in USD_STABLECOINS]
+NOTHING = Search(None, 0)
+
+
+def linear_perps(rows: Iterable[LegRow], only: frozenset[str] = frozenset()) -> list[LegRow]:
+    """Perps margined in a US-dollar stablecoin (coin-margined perps pay funding in the coin),
+    restricted to `only` (base assets or symbols) when it is not empty."""
+    return [
+        r for r in rows if r.settle in USD_STABLECOINS and (not only or r.base in only or r.symbol in only)
+    ]
 
 
 def _better(cand: Candidate, best: Candidate | None) -> bool:
     return best is None or cand.net_apr_f > best.net_apr_f
 
 
+# -- screening ----------------------------------------------------------------------------
+
+MARGIN_APR = 1e-9  # float screens reject only clear failures; anything this close is costed exactly
+MARGIN_USD = 1e-6
+MARGIN_HOURLY = 1e-15
+
+
+class Leg(NamedTuple):
+    """A usable perp (its gates pass) with the floats the searches order by."""
+
+    row: LegRow
+    fee: float  # round-trip fee fraction: the least its round trip can cost
+    yearly: float  # hourly rate x 8760
+
+
+def usable_legs(ctx: ScanContext, perps: Sequence[LegRow]) -> list[Leg]:
+    out = []
+    gate = ctx.gate
+    fee_bound = ctx.fee_bound
+    for r in perps:
+        if gate(r) is PASS:
+            out.append(Leg(r, fee_bound(r.venue, r.symbol), r.hourly * HOURS_PER_YEAR_F))
+    return out
+
+
+class Screen:
+    """Float screens that tell a pair cannot be viable, or cannot beat the best so far, without
+    costing it in Decimal. Every screen leaves a margin, so a pair near a threshold is costed."""
+
+    def __init__(self, ctx: ScanContext) -> None:
+        p = ctx.params
+        self.ctx = ctx
+        self.k = ctx.apr_per_cost
+        self.floor = ctx.min_net_apr_f - MARGIN_APR
+        self.delta_floor = float(p.min_funding_delta_hourly) - MARGIN_HOURLY
+        self.size = float(p.size_usd)
+        self.min_ev = float(p.min_expected_value_usd) - MARGIN_USD
+        self.horizon_ms = ctx.horizon_ms
+
+    def cross(self, long: LegRow, short: LegRow, best: Candidate | None) -> bool:
+        ctx = self.ctx
+        lc = ctx.costs(long.venue, long.symbol)
+        sc = ctx.costs(short.venue, short.symbol)
+        if not (lc.long_ok and sc.short_ok):
+            return False
+        if short.hourly - long.hourly <= self.delta_floor:
+            return False
+        rt = lc.round_trip_f + sc.round_trip_f
+        net = (short.hourly - long.hourly) * HOURS_PER_YEAR_F - rt * self.k
+        if net < self.floor or (best is not None and net < best.net_apr_f - MARGIN_APR):
+            return False
+        funding = short.rate_f * ctx.schedule(short).count(self.horizon_ms) - long.rate_f * ctx.schedule(
+            long
+        ).count(self.horizon_ms)
+        return (funding - rt) * self.size >= self.min_ev
+
+    def spot_perp(self, perp: LegRow, spot: SpotRow, borrow: float, best: Candidate | None) -> bool:
+        ctx = self.ctx
+        pc = ctx.costs(perp.venue, perp.symbol)
+        sc = ctx.costs(spot.venue, spot.symbol)
+        if perp.rate_f > 0:
+            if not (sc.long_ok and pc.short_ok):
+                return False
+        elif not (pc.long_ok and sc.short_ok):
+            return False
+        if abs(perp.hourly) <= self.delta_floor:
+            return False
+        rt = pc.round_trip_f + sc.round_trip_f
+        net = abs(perp.hourly) * HOURS_PER_YEAR_F - rt * self.k - borrow
+        return not (net < self.floor or (best is not None and net < best.net_apr_f - MARGIN_APR))
+
+
 # -- type B / C ---------------------------------------------------------------------------
 
 
-def best_cross(ctx: ScanContext, perps: Sequence[LegRow]) -> Search:
+def best_cross(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
     k = ctx.apr_per_cost
-    shorts: list[tuple[float, str, str, LegRow]] = []
-    longs: list[tuple[float, str, str, LegRow]] = []
-    for r in perps:
-        if not ctx.gate(r).passes:
-            continue
-        fee = ctx.fee_bound(r.venue, r.symbol) * k
-        yearly = r.hourly * HOURS_PER_YEAR_F
-        shorts.append((yearly - fee, r.venue, r.symbol, r))
-        longs.append((-yearly - fee, r.venue, r.symbol, r))
     best: Candidate | None = None
-    first_rejected: Candidate | None = None
-    costed_pairs: dict[tuple[str, str, str, str], Candidate] = {}
-    if len(shorts) >= 2:
-        shorts.sort(key=lambda t: (-t[0], t[1], t[2]))
-        longs.sort(key=lambda t: (-t[0], t[1], t[2]))
-        n = len(shorts)
-        floor = ctx.min_net_apr_f - EPS
-        heap = [(-(shorts[0][0] + longs[0][0]), 0, 0)]
-        seen = {(0, 0)}
-        while heap:
-            neg_bound, i, j = heapq.heappop(heap)
-            bound = -neg_bound
-            if bound < floor or (best is not None and bound <= best.net_apr_f + EPS):
-                break
-            for ni, nj in ((i + 1, j), (i, j + 1)):
-                if ni < n and nj < n and (ni, nj) not in seen:
-                    seen.add((ni, nj))
-                    heapq.heappush(heap, (-(shorts[ni][0] + longs[nj][0]), ni, nj))
-            short, long = shorts[i][3], longs[j][3]
-            if short.venue == long.venue:
-                continue
-            cand = cost_cross(ctx, long, short)
-            costed_pairs[(long.venue, long.symbol, short.venue, short.symbol)] = cand
-            if cand.viable:
-                if _better(cand, best):
-                    best = cand
-            elif first_rejected is None:
-                first_rejected = cand
-    rejected = _explain_cross(ctx, perps, best, costed_pairs) or (first_rejected if best is None else None)
-    extra = 1 if rejected is not None and rejected not in costed_pairs.values() else 0
-    return Search(best, rejected, len(costed_pairs) + extra)
-
-
-def _explain_cross(
-    ctx: ScanContext,
-    perps: Sequence[LegRow],
-    best: Candidate | None,
-    costed: dict[tuple[str, str, str, str], Candidate],
-) -> Candidate | None:
-    """The widest-spread pair (whatever its legs' state), when it is not viable: why it is not taken."""
-    top = widest_pair(perps)
-    if top is None:
-        return None
-    long, short = top
-    if best is not None and best.long == long and best.short == short:
-        return None
-    cand = costed.get((long.venue, long.symbol, short.venue, short.symbol)) or cost_cross(ctx, long, short)
-    return None if cand.viable else cand
+    costed = 0
+    if len(legs) < 2:
+        return Search(None, 0)
+    shorts = sorted(legs, key=lambda g: (g.fee * k - g.yearly, g.row.venue, g.row.symbol))
+    longs = sorted(legs, key=lambda g: (g.yearly + g.fee * k, g.row.venue, g.row.symbol))
+    a = [g.yearly - g.fee * k for g in shorts]  # a(S): what a short leg adds to the bound
+    b = [-g.yearly - g.fee * k for g in longs]  # b(L): what a long leg adds
+    n = len(legs)
+    screen = Screen(ctx)
+    floor = screen.floor
+    heap = [(-(a[0] + b[0]), 0, 0)]
+    seen = {(0, 0)}
+    while heap:
+        neg_bound, i, j = heapq.heappop(heap)
+        bound = -neg_bound
+        if bound < floor or (best is not None and bound <= best.net_apr_f + EPS):
+            break
+        if i + 1 < n and (i + 1, j) not in seen:
+            seen.add((i + 1, j))
+            heapq.heappush(heap, (-(a[i + 1] + b[j]), i + 1, j))
+        if j + 1 < n and (i, j + 1) not in seen:
+            seen.add((i, j + 1))
+            heapq.heappush(heap, (-(a[i] + b[j + 1]), i, j + 1))
+        short, long = shorts[i].row, longs[j].row
+        if short.venue == long.venue or not screen.cross(long, short, best):
+            continue
+        cand = cost_cross(ctx, long, short)
+        costed += 1
+        if cand.viable and _better(cand, best):
+            best = cand
+    return Search(best, costed)
 
 
 def widest_pair(perps: Sequence[LegRow]) -> tuple[LegRow, LegRow] | None:
@@ -148,99 +197,94 @@ def widest_pair(perps: Sequence[LegRow]) -> tuple[LegRow, LegRow] | None:
 
 
 def spot_market(ctx: ScanContext, perp: LegRow) -> SpotRow | None:
+    """The spot market listed on the perp's venue for the same pair, if any (cached)."""
+    key = (perp.venue, perp.symbol)
+    spots = ctx.caches.spots
+    if key in spots:
+        return spots[key]  # type: ignore[return-value]
     symbol = spot_symbol_for(perp.symbol)
     market = ctx.markets.get((perp.venue, symbol))
-    if market is None or market.kind is not MarketKind.SPOT or not market.active:
-        return None
-    return SpotRow(perp.venue, symbol, perp.base, market.quote)
+    found = None
+    if market is not None and market.kind is MarketKind.SPOT and market.active:
+        found = SpotRow(perp.venue, symbol, perp.base, market.quote)
+    spots[key] = found
+    return found
 
 
-def best_spot_perp(ctx: ScanContext, perps: Sequence[LegRow]) -> Search:
+def best_spot_perp(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
+    if not ctx.markets:
+        return Search(None, 0)
     k = ctx.apr_per_cost
-    options: list[tuple[float, str, LegRow, SpotRow]] = []
-    widest: tuple[float, LegRow, SpotRow] | None = None
-    for r in perps:
+    options: list[tuple[float, str, LegRow, SpotRow, float]] = []
+    for g in legs:
+        r = g.row
         spot = spot_market(ctx, r)
-        if spot is None:
+        if spot is None or not ctx.spot_gate(spot.venue, spot.symbol, spot.base).passes:
             continue
-        yearly = abs(r.hourly) * HOURS_PER_YEAR_F
-        if widest is None or yearly > widest[0]:
-            widest = (yearly, r, spot)
-        if not ctx.gate(r).passes or not ctx.spot_gate(spot.venue, spot.symbol, spot.base).passes:
-            continue
-        fee = (ctx.fee_bound(r.venue, r.symbol) + ctx.fee_bound(spot.venue, spot.symbol)) * k
+        fee = (g.fee + ctx.fee_bound(spot.venue, spot.symbol)) * k
         borrow = float(ctx.params.borrow_apr.get((spot.venue, spot.base), 0)) if r.rate < 0 else 0.0
-        options.append((yearly - fee - borrow, r.venue, r, spot))
+        options.append((abs(g.yearly) - fee - borrow, r.venue, r, spot, borrow))
     options.sort(key=lambda t: (-t[0], t[1]))
     best: Candidate | None = None
-    first_rejected: Candidate | None = None
     costed = 0
-    floor = ctx.min_net_apr_f - EPS
-    for bound, _, perp, spot in options:
-        if bound < floor or (best is not None and bound <= best.net_apr_f + EPS):
+    screen = Screen(ctx)
+    for bound, _, perp, spot, borrow in options:
+        if bound < screen.floor or (best is not None and bound <= best.net_apr_f + EPS):
             break
+        if not screen.spot_perp(perp, spot, borrow, best):
+            continue
         cand = cost_spot_perp(ctx, perp, spot)
         costed += 1
-        if cand.viable:
-            if _better(cand, best):
-                best = cand
-        elif first_rejected is None:
-            first_rejected = cand
-    rejected = None
-    if widest is not None and (best is None or best.short != widest[1] and best.long != widest[1]):
-        cand = cost_spot_perp(ctx, widest[1], widest[2])
-        costed += 1
-        rejected = None if cand.viable else cand
-    if rejected is None and best is None:
-        rejected = first_rejected
-    return Search(best, rejected, costed)
+        if cand.viable and _better(cand, best):
+            best = cand
+    return Search(best, costed)
 
 
 # -- type E ---------------------------------------------------------------------------------
 
 
-def best_temporal(ctx: ScanContext, perps: Sequence[LegRow]) -> Search:
+def best_temporal(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
     """Capture one imminent settlement, hedged by the perp (or spot) that costs least through it."""
     p = ctx.params
-    lead_ms = hours_to_ms(p.min_entry_lead_hours)
-    max_wait_ms = hours_to_ms(p.temporal_max_wait_hours)
-    delay_ms = hours_to_ms(p.temporal_exit_delay_hours)
+    lead_ms = ctx.lead_ms
+    max_wait_ms = ctx.max_wait_ms
+    captures = [
+        g for g in legs if g.row.rate_f != 0.0 and lead_ms <= ctx.schedule(g.row).first_ms <= max_wait_ms
+    ]
+    if not captures:
+        return Search(None, 0)
     size = float(p.size_usd)
-    min_ev = float(p.min_expected_value_usd)
-    usable = [r for r in perps if ctx.gate(r).passes]
-    if not usable:
-        return Search(None, None, 0)
+    min_ev = float(p.min_expected_value_usd) - MARGIN_USD
+    delay_ms = ctx.delay_ms
     longest = max_wait_ms + delay_ms
-    # The most any hedge can add over the longest window, and the least any leg can cost.
-    hedge_gain = max(abs(float(r.rate)) * ctx.schedule(r).count(longest) for r in usable)
-    least_fee = min(ctx.fee_bound(r.venue, r.symbol) for r in usable)
+    # The most any hedge leg can add over the longest window, and the cheapest round trip.
+    hedge_gain = max(abs(g.row.rate_f) * ctx.schedule(g.row).count(longest) for g in legs)
+    least_fee = min(g.fee for g in legs)
     best: Candidate | None = None
     costed = 0
-    floor = ctx.min_net_apr_f - EPS
-    for capture in usable:
+    floor = ctx.min_net_apr_f - MARGIN_APR
+    for g in captures:
+        capture = g.row
         schedule = ctx.schedule(capture)
-        if capture.rate == 0 or not lead_ms <= schedule.first_ms <= max_wait_ms:
-            continue
         window_ms = schedule.first_ms + delay_ms
-        window_h = window_ms / 3_600_000
-        per_year = HOURS_PER_YEAR_F / window_h
-        caught = abs(float(capture.rate)) * schedule.count(window_ms)
-        fee_x = ctx.fee_bound(capture.venue, capture.symbol)
-        ceiling = caught + hedge_gain - fee_x - least_fee
+        caught = abs(capture.rate_f) * schedule.count(window_ms)
+        spot = spot_market(ctx, capture)
+        cheapest = least_fee if spot is None else min(least_fee, ctx.fee_bound(spot.venue, spot.symbol))
+        ceiling = caught + hedge_gain - g.fee - cheapest  # funding minus costs, as a fraction
+        per_year = HOURS_PER_YEAR_F * 3_600_000 / window_ms
         if ceiling * size < min_ev or ceiling * per_year < floor:
             continue
         short_capture = capture.rate > 0
         options: list[tuple[float, str, str, LegRow | SpotRow]] = []
-        for hedge in usable:
+        for h in legs:
+            hedge = h.row
             if hedge.venue == capture.venue:
                 continue
             count = ctx.schedule(hedge).count(window_ms)
-            flow = (-float(hedge.rate) if short_capture else float(hedge.rate)) * count
-            bound = (caught + flow - fee_x - ctx.fee_bound(hedge.venue, hedge.symbol)) * per_year
-            options.append((bound, hedge.venue, hedge.symbol, hedge))
-        spot = spot_market(ctx, capture)
+            flow = (-hedge.rate_f if short_capture else hedge.rate_f) * count
+            options.append(((caught + flow - g.fee - h.fee) * per_year, hedge.venue, hedge.symbol, hedge))
         if spot is not None and ctx.spot_gate(spot.venue, spot.symbol, spot.base).passes:
-            bound = (caught - fee_x - ctx.fee_bound(spot.venue, spot.symbol)) * per_year
+            bound = (caught - g.fee - ctx.fee_bound(spot.venue, spot.symbol)) * per_year
             options.append((bound, spot.venue, spot.symbol, spot))
         options.sort(key=lambda t: (-t[0], t[1], t[2]))
         capture_ts = ctx.now + timedelta(milliseconds=schedule.first_ms)
@@ -251,38 +295,77 @@ def best_temporal(ctx: ScanContext, perps: Sequence[LegRow]) -> Search:
             costed += 1
             if cand.viable and _better(cand, best):
                 best = cand
-    return Search(best, None, costed)
+    return Search(best, costed)
 
 
 # -- one base asset ---------------------------------------------------------------------------
 
 
 def evaluate_base(ctx: ScanContext, perps: Sequence[LegRow]) -> BaseResult:
-    """The best viable trade of each kind for one base asset, and the best pair that is not viable."""
-    linear = linear_perps(perps)
-    searches = (best_cross(ctx, linear), best_spot_perp(ctx, linear), best_temporal(ctx, linear))
+    """The best viable trade of each kind for one base asset."""
+    p = ctx.params
+    linear = linear_perps(perps, p.symbols)
+    legs = usable_legs(ctx, linear)
+    searches = (
+        best_cross(ctx, legs) if p.cross_perp else NOTHING,
+        best_spot_perp(ctx, legs) if p.spot_perp else NOTHING,
+        best_temporal(ctx, legs) if p.temporal else NOTHING,
+    )
     return _result(ctx, linear, searches, n_pairs(linear))
+
+
+def explain_base(
+    ctx: ScanContext, perps: Sequence[LegRow], viable: Sequence[Opportunity]
+) -> tuple[Opportunity, ...]:
+    """Why the obvious trades are not listed: the widest-spread pair (B/C) and the largest-rate
+    spot-perp (A), whatever their legs' state, costed in full, when they are not viable."""
+    p = ctx.params
+    linear = linear_perps(perps, p.symbols)
+    taken = {(o.long.venue, o.long.symbol, o.short.venue, o.short.symbol) for o in viable}
+    out: list[Opportunity] = []
+    pair = widest_pair(linear) if p.cross_perp else None
+    if pair is not None and (pair[0].venue, pair[0].symbol, pair[1].venue, pair[1].symbol) not in taken:
+        cand = cost_cross(ctx, pair[0], pair[1])
+        if not cand.viable:
+            out.append(assemble(ctx, cand))
+    if p.spot_perp:
+        with_spot = [(abs(r.hourly), r, spot) for r in linear if (spot := spot_market(ctx, r)) is not None]
+        if with_spot:
+            _, perp, spot = max(with_spot, key=lambda t: (t[0], t[1].venue))
+            cand = cost_spot_perp(ctx, perp, spot)
+            key = (cand.long.venue, cand.long.symbol, cand.short.venue, cand.short.symbol)
+            if not cand.viable and key not in taken:
+                out.append(assemble(ctx, cand))
+    return tuple(out)
 
 
 def brute_force_base(ctx: ScanContext, perps: Sequence[LegRow]) -> BaseResult:
     """Every pair costed in full: the baseline the pruned search must agree with."""
-    linear = linear_perps(perps)
-    cross = _brute(cost_cross(ctx, long, short) for long in linear for short in linear if long.venue != short.venue)
-    spot_perp = _brute(
-        cost_spot_perp(ctx, r, spot) for r in linear if (spot := spot_market(ctx, r)) is not None
-    )
-    temporal = _brute(_all_temporal(ctx, linear))
+    p = ctx.params
+    linear = linear_perps(perps, p.symbols)
+    cross = NOTHING
+    if p.cross_perp:
+        cross = _brute(
+            cost_cross(ctx, long, short) for long in linear for short in linear if long.venue != short.venue
+        )
+    spot_perp = NOTHING
+    if p.spot_perp:
+        spot_perp = _brute(
+            cost_spot_perp(ctx, r, spot) for r in linear if (spot := spot_market(ctx, r)) is not None
+        )
+    temporal = _brute(_all_temporal(ctx, linear)) if p.temporal else NOTHING
     return _result(ctx, linear, (cross, spot_perp, temporal), n_pairs(linear))
 
 
 def _all_temporal(ctx: ScanContext, perps: Sequence[LegRow]) -> Iterable[Candidate]:
-    p = ctx.params
-    lead_ms = hours_to_ms(p.min_entry_lead_hours)
-    max_wait_ms = hours_to_ms(p.temporal_max_wait_hours)
-    delay_ms = hours_to_ms(p.temporal_exit_delay_hours)
+    lead_ms, max_wait_ms, delay_ms = ctx.lead_ms, ctx.max_wait_ms, ctx.delay_ms
     for capture in perps:
         schedule = ctx.schedule(capture)
-        if capture.rate == 0 or not ctx.gate(capture).passes or not lead_ms <= schedule.first_ms <= max_wait_ms:
+        if (
+            capture.rate == 0
+            or not ctx.gate(capture).passes
+            or not lead_ms <= schedule.first_ms <= max_wait_ms
+        ):
             continue
         window_ms = schedule.first_ms + delay_ms
         capture_ts = ctx.now + timedelta(milliseconds=schedule.first_ms)
@@ -301,33 +384,40 @@ def _brute(cands: Iterable[Candidate]) -> Search:
         costed += 1
         if cand.viable and _better(cand, best):
             best = cand
-    return Search(best, None, costed)
+    return Search(best, costed)
 
 
 def n_pairs(perps: Sequence[LegRow]) -> int:
     """Ordered cross-venue pairs: what brute force costs for type B/C alone."""
+    total = len(perps)
+    if len({r.venue for r in perps}) == total:
+        return total * (total - 1)
     per_venue: dict[str, int] = {}
     for r in perps:
         per_venue[r.venue] = per_venue.get(r.venue, 0) + 1
-    total = len(perps)
     return sum(count * (total - count) for count in per_venue.values())
 
 
-def _result(ctx: ScanContext, perps: Sequence[LegRow], searches: Sequence[Search], possible: int) -> BaseResult:
+def _result(
+    ctx: ScanContext, perps: Sequence[LegRow], searches: Sequence[Search], possible: int
+) -> BaseResult:
     viable = tuple(assemble(ctx, s.best) for s in searches if s.best is not None)
-    rejected = tuple(assemble(ctx, s.rejected) for s in searches if s.rejected is not None)
-    return BaseResult(viable, rejected, sum(s.costed for s in searches), possible, recost_time(ctx, perps))
+    return BaseResult(viable, sum(s.costed for s in searches), possible, recost_time(ctx, perps))
 
 
 def recost_time(ctx: ScanContext, perps: Sequence[LegRow]) -> datetime:
     """When this base's figures go out of date with no new data: a settlement, a row ageing out."""
-    p = ctx.params
-    due = ctx.now + timedelta(seconds=p.recost_after_s)
+    now = ctx.now
+    due_ms = ctx.recost_after_ms
     for r in perps:
-        settles = ctx.now + timedelta(milliseconds=ctx.schedule(r).first_ms)
-        if settles < due:
-            due = settles
-        ages_out = r.observed_at + ctx.max_age
-        if ctx.now < ages_out < due:
+        first = ctx.schedule(r).first_ms
+        if first < due_ms:
+            due_ms = first
+    due = now + timedelta(milliseconds=due_ms)
+    stale_before = ctx.stale_before
+    fresh = [r.observed_at for r in perps if r.observed_at >= stale_before]
+    if fresh:
+        ages_out = min(fresh) + ctx.max_age
+        if ages_out < due:
             due = ages_out
     return due

@@ -44,10 +44,18 @@ class StrategyParams:
     min_volume_24h_usd: Decimal = Decimal(1_000_000)
     min_open_interest_usd: Decimal = Decimal(500_000)
 
+    # -- what to look for --------------------------------------------------------------------
+    cross_perp: bool = True  # types B and C
+    spot_perp: bool = True  # type A
+    temporal: bool = True  # type E
+    symbols: frozenset[str] = frozenset()  # only these base assets or unified symbols; empty = all
+
     # -- filter pipeline (seed 004) --------------------------------------------------------
     blacklist: frozenset[str] = frozenset()  # base assets or unified symbols
     venue_blacklist: frozenset[str] = frozenset()
-    max_spread: Decimal = Decimal("0.005")  # bid-ask spread / mid per leg (B.1 max_spread_threshold 0.5 %)
+    # B.1 max_spread_threshold 0.5 %, applied to each leg's bid-ask spread (seed 000 §5.1) and to
+    # the gap between the two legs' entry prices (seed 004's spread limit).
+    max_spread: Decimal = Decimal("0.005")
     min_net_apr: Decimal = Decimal("0.10")  # B.1 min_net_apr_threshold 10 %
     min_liquidity_multiple: Decimal = Decimal(3)  # B.1: book depth >= 3x size
     max_slippage: Decimal = Decimal("0.001")  # B.2 max_slippage_tolerance 0.1 % per fill
@@ -74,6 +82,7 @@ class StrategyParams:
     history_lookback_hours: float = 7 * 24.0  # B.1 funding_history_lookback 7 days
     ema_span: int = 8
     min_history_points: int = 12  # fewer points: confidence scaled down linearly
+    history_refit_s: float = 900.0  # a history read from the live book is refitted this often
     prediction_confidence_threshold: float = 0.6  # B.1
 
     # -- temporal (type E) ---------------------------------------------------------------
@@ -106,6 +115,7 @@ class StrategyParams:
         Unknown keys are ignored so the config schema can carry settings other layers use.
         """
         known = {f.name: f for f in fields(cls)}
+        defaults = cls()
         aliases = {
             "min_apr": "min_net_apr",
             "min_apy": "min_net_apr",
@@ -122,8 +132,64 @@ class StrategyParams:
             name = aliases.get(key, key)
             if name not in known or value is None:
                 continue
-            kwargs[name] = _coerce(name, value, getattr(cls(), name))
+            kwargs[name] = _coerce(name, value, getattr(defaults, name))
         return cls(**kwargs)
+
+
+_TYPES = {
+    "perp_perp": "cross_perp",
+    "cross_perp": "cross_perp",
+    "spot_perp": "spot_perp",
+    "temporal": "temporal",
+}
+
+
+def params_from_config(config: Any, **overrides: Any) -> StrategyParams:
+    """StrategyParams from the app config (`config.strategy`, config/schema.py), then `overrides`.
+
+    None, or a config without a strategy section, gives the defaults. Only fields this module
+    knows are read; every one keeps its default when the config does not say.
+    """
+    section = getattr(config, "strategy", None)
+    values: dict[str, Any] = {}
+    if section is not None:
+        get = section.get if isinstance(section, Mapping) else lambda k, d=None: getattr(section, k, d)
+        simple = {
+            "min_funding_rate": "min_funding_delta_8h",
+            "min_net_apr": "min_net_apr",
+            "max_spread": "max_spread",
+            "min_liquidity_multiple": "min_liquidity_multiple",
+            "min_volume_24h_usd": "min_volume_24h_usd",
+            "min_open_interest_usd": "min_open_interest_usd",
+            "max_slippage": "max_slippage",
+            "min_prediction_confidence": "prediction_confidence_threshold",
+            "entry_window_hours": "optimal_entry_window_hours",
+            "blacklist": "blacklist",
+            "symbols": "symbols",
+        }
+        for key, name in simple.items():
+            value = get(key)
+            if value is not None:
+                values[name] = value
+        days = get("funding_history_days")
+        if days is not None:
+            values["history_lookback_hours"] = float(days) * 24
+        hold_days = get("max_hold_days")
+        if hold_days is not None:
+            values["max_hold_hours"] = Decimal(int(hold_days) * 24)
+        kinds = get("opportunity_types")
+        if kinds is not None:
+            # The config's list names perp_perp and spot_perp; type E has no switch there yet
+            # and stays on (StrategyParams.temporal).
+            wanted = {_TYPES.get(str(k), str(k)) for k in kinds}
+            values["cross_perp"] = "cross_perp" in wanted
+            values["spot_perp"] = "spot_perp" in wanted
+    trading = getattr(config, "trading", None)
+    buffer_min = getattr(trading, "entry_buffer_minutes", None)
+    if buffer_min is not None:
+        values["min_entry_lead_hours"] = float(buffer_min) / 60
+    values.update(overrides)
+    return StrategyParams.from_mapping(values)
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

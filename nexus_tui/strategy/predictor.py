@@ -174,7 +174,7 @@ def _first_below(f: Callable[[float], float], threshold: float, cap_hours: float
         if hi >= cap_hours:
             return cap_hours
         lo, hi = hi, min(hi * 2.0, cap_hours)
-    for _ in range(20):
+    while hi - lo > 0.25:  # a quarter of an hour is as exact as a persistence estimate gets
         mid = (lo + hi) / 2.0
         if f(mid) > threshold:
             lo = mid

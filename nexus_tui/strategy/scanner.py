@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from nexus_tui.core.models import MarketInfo, OrderBook, Ticker, VenueHealth, split_symbol
+from nexus_tui.core.models import FundingRate, MarketInfo, OrderBook, Ticker, VenueHealth, split_symbol
 from nexus_tui.strategy.candidates import SpotRow, cost_cross, cost_spot_perp
 from nexus_tui.strategy.context import HistorySource, MarketCaches, MarketKey, ScanContext
 from nexus_tui.strategy.lifecycle import Lifecycle
@@ -30,8 +30,9 @@ from nexus_tui.strategy.models import (
     ScanResult,
     ScanStats,
 )
-from nexus_tui.strategy.opportunities import BaseResult, brute_force_base, evaluate_base
+from nexus_tui.strategy.opportunities import BaseResult, brute_force_base, evaluate_base, explain_base
 from nexus_tui.strategy.params import StrategyParams
+from nexus_tui.strategy.schedule import epoch_ms
 
 _split_cache: dict[str, tuple[str, str]] = {}
 
@@ -46,17 +47,24 @@ def _base_settle(symbol: str) -> tuple[str, str]:
 
 
 def to_leg_row(quote: Any) -> LegRow:
-    """A core FundingRate or a funding-book BookQuote, normalized for the scanner."""
+    """A funding-book BookQuote or a core FundingRate, normalized for the scanner."""
     symbol = quote.symbol
-    split_base, settle = _base_settle(symbol)
-    base = getattr(quote, "base", None) or split_base
     rate: Decimal = quote.rate
-    interval = int(quote.interval_hours)
-    rate_hourly = getattr(quote, "rate_hourly", None)
-    if rate_hourly is None:
+    interval = quote.interval_hours
+    if type(quote) is FundingRate:
+        base, settle = _base_settle(symbol)
         rate_hourly = rate / interval
-    observed = getattr(quote, "observed_at", None) or quote.ts
-    source = getattr(quote, "source", "")
+        observed = quote.ts
+        flags = frozenset(quote.flags) if quote.flags else _NO_FLAGS
+        source = quote.source.value
+    else:  # the book's BookQuote (duck-typed: market/ must not be imported by strategy/)
+        base = quote.base
+        settle = _base_settle(symbol)[1]
+        rate_hourly = quote.rate_hourly
+        observed = quote.observed_at
+        flags = quote.flags
+        source = str(getattr(quote.source, "value", quote.source))
+    next_ts = quote.next_funding_ts
     return LegRow(
         quote.venue,
         symbol,
@@ -66,12 +74,17 @@ def to_leg_row(quote: Any) -> LegRow:
         interval,
         rate_hourly,
         float(rate_hourly),
-        quote.next_funding_ts,
+        float(rate),
+        next_ts,
         quote.mark_price,
         observed,
-        frozenset(getattr(quote, "flags", ()) or ()),
-        str(getattr(source, "value", source)),
+        flags,
+        source,
+        None if next_ts is None else epoch_ms(next_ts),
     )
+
+
+_NO_FLAGS: frozenset[str] = frozenset()
 
 
 def _signature(row: LegRow) -> tuple[object, ...]:
@@ -145,15 +158,21 @@ class Scanner:
                 self._dirty.add(row.base)
 
     def update_markets(self, markets: Mapping[MarketKey, MarketInfo]) -> None:
+        if not self._results:  # nothing costed yet: every base with rows is dirty already
+            self._markets.update(markets)
+            self._caches.spots.clear()
+            return
         for key, market in markets.items():
-            if self._markets.get(key) != market:
+            old = self._markets.get(key)
+            if old is not market and old != market:
                 self._markets[key] = market
-                self._caches.forget_fees(key)
-                base = self._base_of(key)
-                self._venue_bases.setdefault(key[0], set()).add(base)
-                self._dirty.add(base)
+                self._caches.forget_market(key)
+                self._dirty.add(self._base_of(key))
 
     def update_order_books(self, books: Iterable[OrderBook] | Mapping[MarketKey, OrderBook]) -> None:
+        if not self._results and isinstance(books, Mapping):
+            self._books.update(books)
+            return
         values = books.values() if isinstance(books, Mapping) else books
         for book in values:
             key = (book.venue, book.symbol)
@@ -170,13 +189,23 @@ class Scanner:
                 self._dirty.add(self._base_of(key))
 
     def update_tickers(self, tickers: Iterable[Ticker] | Mapping[MarketKey, Ticker]) -> None:
+        if not self._results and isinstance(tickers, Mapping):
+            self._tickers.update(tickers)
+            self._ticker_sigs.clear()
+            return
         values = tickers.values() if isinstance(tickers, Mapping) else tickers
         for ticker in values:
             key = (ticker.venue, ticker.symbol)
+            old_ticker = self._tickers.get(key)
+            if old_ticker is ticker:
+                continue
             self._tickers[key] = ticker
+            old = self._ticker_sigs.get(key)
+            if old is None and old_ticker is not None:
+                old = self._ticker_signature(old_ticker)
             signature = self._ticker_signature(ticker)
-            if self._ticker_sigs.get(key) != signature:
-                self._ticker_sigs[key] = signature
+            self._ticker_sigs[key] = signature
+            if old_ticker is None or old != signature:
                 self._caches.forget(key)
                 self._dirty.add(self._base_of(key))
 
@@ -251,9 +280,12 @@ class Scanner:
         )
 
     # -- scanning ----------------------------------------------------------------------------
-    def scan(self, now: datetime, brute_force: bool = False) -> ScanResult:
-        """Re-cost what changed or went out of date, then rank everything. `brute_force` costs
-        every pair of every base (the baseline for benches and tests)."""
+    def scan(self, now: datetime, *, explain: bool = False, brute_force: bool = False) -> ScanResult:
+        """Re-cost what changed or went out of date, then rank everything.
+
+        `explain` also costs, for every base asset, the obvious trades that are not viable and
+        says why (ScanResult.rejected); `brute_force` costs every pair of every base (the
+        baseline for benches and tests)."""
         ctx = self.context(now)
         todo = set(self._by_base) if brute_force else self._dirty
         todo.update(base for base, result in self._results.items() if result.recost_at <= now)
@@ -272,15 +304,18 @@ class Scanner:
         evaluated = len(todo)
         self._dirty = set()
         viable: list[Opportunity] = []
-        rejected: list[Opportunity] = []
         for result in self._results.values():
             viable.extend(result.viable)
-            rejected.extend(result.rejected)
         viable.sort(key=_rank_key)
-        rejected.sort(key=lambda o: (-o.net_apr, o.id))
+        rejected: list[Opportunity] = []
+        if explain:
+            for base, legs in self._by_base.items():
+                done = self._results.get(base)
+                rejected.extend(explain_base(ctx, list(legs.values()), done.viable if done else ()))
+            rejected.sort(key=lambda o: (-o.net_apr, o.id))
         expired = self._lifecycle.observe(now, viable, lambda gone: self._why_gone(ctx, gone))
         self._last_scan = now
-        result = ScanResult(
+        scan_result = ScanResult(
             as_of=now,
             opportunities=tuple(viable),
             rejected=tuple(rejected),
@@ -293,8 +328,17 @@ class Scanner:
                 pairs_possible=possible,
             ),
         )
-        self.last_result = result
-        return result
+        self.last_result = scan_result
+        return scan_result
+
+    def explain(self, asset: str, now: datetime) -> tuple[Opportunity, ...]:
+        """For one base asset (or a symbol of it): the obvious trades that are not viable, and why."""
+        base = asset if asset in self._by_base else _base_settle(asset)[0]
+        legs = self._by_base.get(base)
+        if not legs:
+            return ()
+        done = self._results.get(base)
+        return explain_base(self.context(now), list(legs.values()), done.viable if done else ())
 
     def _why_gone(self, ctx: ScanContext, gone: Opportunity) -> str:
         """Why an opportunity stopped being viable, in words."""
@@ -305,7 +349,8 @@ class Scanner:
         if result is not None:
             for opp in result.viable:
                 if _group(opp.type) == group:
-                    return f"replaced by {opp.id} (long {opp.long.venue}, short {opp.short.venue}): higher net APR"
+                    legs = f"long {opp.long.venue}, short {opp.short.venue}"
+                    return f"replaced by {opp.id} ({legs}): higher net APR"
         long_row = self._rows.get((gone.long.venue, gone.long.symbol))
         short_row = self._rows.get((gone.short.venue, gone.short.symbol))
         if gone.type in (OpportunityType.CROSS_PERP, OpportunityType.CEX_DEX):
@@ -316,8 +361,12 @@ class Scanner:
             perp = long_row if long_row is not None else short_row
             if perp is None:
                 return "the perp's funding is no longer reported"
-            spot_leg = gone.short if gone.long.venue == perp.venue and gone.long.symbol == perp.symbol else gone.long
-            cand = cost_spot_perp(ctx, perp, SpotRow(spot_leg.venue, spot_leg.symbol, gone.base, spot_leg.settle))
+            spot_leg = (
+                gone.short if gone.long.venue == perp.venue and gone.long.symbol == perp.symbol else gone.long
+            )
+            cand = cost_spot_perp(
+                ctx, perp, SpotRow(spot_leg.venue, spot_leg.symbol, gone.base, spot_leg.settle)
+            )
         else:
             return "no longer viable"
         if cand.reasons:
@@ -333,7 +382,9 @@ def _rank_key(opp: Opportunity) -> tuple[float, float, str]:
     return (-opp.uos, -float(opp.net_apr), opp.id)
 
 
-def scan_inputs(inputs: ScanInputs, params: StrategyParams | None = None, brute_force: bool = False) -> ScanResult:
+def scan_inputs(
+    inputs: ScanInputs, params: StrategyParams | None = None, brute_force: bool = False
+) -> ScanResult:
     """One scan of `inputs` from scratch: the pure form of the Scanner."""
     scanner = Scanner(params)
     scanner.load(inputs)

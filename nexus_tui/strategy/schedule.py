@@ -37,18 +37,26 @@ class Schedule(NamedTuple):
         return self.first_ms / MS_PER_HOUR
 
 
+def epoch_ms(ts: datetime) -> int:
+    """Exact integer milliseconds since the epoch (no float rounding)."""
+    return (ts - _EPOCH) // _ONE_MS
+
+
 def settlement_schedule(next_funding_ts: datetime | None, interval_hours: int, now: datetime) -> Schedule:
     """The schedule from the venue's next settlement time, rolled forward past `now` if it is due.
 
     Without a time, settlements are taken to fall on UTC multiples of the interval (00/08/16 h for
     8 h venues), which is how the large venues schedule them; the schedule says it was assumed.
     """
-    interval_ms = max(1, interval_hours) * MS_PER_HOUR
-    if next_funding_ts is None:
-        since_epoch = (now - _EPOCH) // _ONE_MS
-        first = interval_ms - since_epoch % interval_ms
-        return Schedule(first, interval_ms, True)
-    first = (next_funding_ts - now) // _ONE_MS
+    next_ms = None if next_funding_ts is None else epoch_ms(next_funding_ts)
+    return schedule_from_ms(next_ms, interval_hours, epoch_ms(now))
+
+
+def schedule_from_ms(next_ms: int | None, interval_hours: int, now_ms: int) -> Schedule:
+    interval_ms = (interval_hours if interval_hours > 1 else 1) * MS_PER_HOUR
+    if next_ms is None:
+        return Schedule(interval_ms - now_ms % interval_ms, interval_ms, True)
+    first = next_ms - now_ms
     if first <= 0:
         first += (-first // interval_ms + 1) * interval_ms
     return Schedule(first, interval_ms, False)
@@ -120,10 +128,16 @@ def break_even_hours(
     end = min(end, max_ms)
     if start > end:
         return None
+    floats = [(float(r), s) for r, s in flows]
+    near = fixed - 1e-12  # floats find the settlement; Decimal decides it
     for t in _settlement_times(flows, start, end):
-        collected = scheduled_funding(flows, t) - carry_per_hour * t / MS_PER_HOUR
-        if collected >= fixed_cost:
-            return t / MS_PER_HOUR
+        collected_f = -carry_ms * t
+        for r, schedule in floats:
+            collected_f += r * schedule.count(t)
+        if collected_f >= near:
+            collected = scheduled_funding(flows, t) - carry_per_hour * t / MS_PER_HOUR
+            if collected >= fixed_cost:
+                return t / MS_PER_HOUR
     return None
 
 

@@ -7,7 +7,7 @@ of its range: unknown is neither good nor bad, and it is flagged on the opportun
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from nexus_tui.core.models import HealthState, VenueHealth
 from nexus_tui.strategy.models import UosParts
@@ -137,8 +137,7 @@ def timing_score(
     return settlement + trend
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreInputs:
+class ScoreInputs(NamedTuple):
     """Everything the four parts read, in floats (scores are floats; money was settled upstream)."""
 
     net_apr: float
