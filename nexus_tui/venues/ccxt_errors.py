@@ -52,8 +52,14 @@ def _reason(exc: BaseException, venue: str, secrets: Iterable[str]) -> str:
     return clean_message(text, secrets)
 
 
-def translate(exc: BaseException, venue: str, op: str, secrets: Iterable[str] = ()) -> VenueError:
-    """The VenueError a caller sees for `exc` raised during `op` on `venue`."""
+def translate(
+    exc: BaseException, venue: str, op: str, secrets: Iterable[str] = (), *, placing_order: bool = False
+) -> VenueError:
+    """The VenueError a caller sees for `exc` raised during `op` on `venue`.
+
+    `placing_order`: a request the venue refused as malformed (BadRequest: bad precision, bad
+    size) is an order rejection when it was an order, a plain venue error otherwise.
+    """
     if isinstance(exc, VenueError):
         return exc
     reason = _reason(exc, venue, secrets)
@@ -72,6 +78,10 @@ def translate(exc: BaseException, venue: str, op: str, secrets: Iterable[str] = 
         return VenueUnavailable(venue, f"{kind} ({op}): {reason}")
     if isinstance(exc, ccxt.BadResponse | ccxt.NullResponse):
         return MalformedResponse(venue, f"malformed answer to {op}: {reason}")
+    if isinstance(exc, ccxt.OperationFailed):  # "may succeed if retried" (e.g. Binance -1001)
+        return VenueUnavailable(venue, f"temporarily failed ({op}): {reason}")
+    if placing_order and isinstance(exc, ccxt.BadRequest):
+        return OrderRejected(venue, f"order rejected: {reason}")
     if isinstance(exc, ccxt.BadSymbol):
         return VenueError(venue, f"unknown symbol ({op}): {reason}")
     if isinstance(exc, ccxt.NotSupported):

@@ -46,6 +46,7 @@ from nexus_tui.venues.health import VenueGuard
 from nexus_tui.venues.implicit import FUNDING_FETCHERS
 from nexus_tui.venues.parsing import ParseReport
 from nexus_tui.venues.profiles import FundingMethod, IntervalSource, VenueProfile, profile_for
+from nexus_tui.venues.rate_budget import RateBudget
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,14 @@ class CcxtVenue:
                 raise ConfigError(f"{exchange_id} has no testnet/sandbox in ccxt; set testnet: false")
             exchange.set_sandbox_mode(True)
         self._exchange = exchange
-        self._guard = guard or VenueGuard(exchange_id, clock, timeout_s=timeout_s, bus=bus)
+        if guard is None:
+            # our budget keeps orders ahead of data; ccxt's own limiter (real time) stays on behind it
+            interval_ms = float(getattr(exchange, "rateLimit", 0) or 0)
+            budget = None
+            if interval_ms > 0:
+                budget = RateBudget.from_interval_ms(clock, interval_ms, venue_id=exchange_id)
+            guard = VenueGuard(exchange_id, clock, timeout_s=timeout_s, bus=bus, budget=budget)
+        self._guard = guard
         self._intervals = FundingIntervals(self.profile)
         self._markets: dict[str, MarketInfo] | None = None
         self._perpetuals: frozenset[str] = frozenset()
@@ -137,12 +145,26 @@ class CcxtVenue:
 
         def parse_funding_rate(contract: Any, market: Any = None) -> dict[str, Any]:
             try:
-                return original(contract, market)
+                parsed: dict[str, Any] = original(contract, market)
             except (*PARSE_FAILURES, ccxt.BaseError):
+                parsed = {"symbol": None}
+            if not isinstance(parsed, dict) or parsed.get("symbol") is None:
+                # ccxt drops a row without a symbol silently; we count it
                 self._row_failures += 1
                 return {"symbol": None}
+            return parsed
 
         self._exchange.parse_funding_rate = parse_funding_rate
+        original_many = self._exchange.parse_funding_rates
+
+        def parse_funding_rates(response: Any, symbols: Any = None) -> Any:
+            # ccxt hands over the raw text when the body is not JSON; iterating it would turn
+            # every character into a "bad row"
+            if not isinstance(response, list | dict):
+                raise ccxt.BadResponse(f"funding answer is not JSON ({type(response).__name__})")
+            return original_many(response, symbols)
+
+        self._exchange.parse_funding_rates = parse_funding_rates
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -157,6 +179,10 @@ class CcxtVenue:
     @property
     def intervals(self) -> FundingIntervals:
         return self._intervals
+
+    @property
+    def guard(self) -> VenueGuard:
+        return self._guard
 
     @property
     def has_private(self) -> bool:
@@ -175,7 +201,7 @@ class CcxtVenue:
             except (VenueError, asyncio.CancelledError):
                 raise
             except Exception as exc:
-                raise translate(exc, self._id, op, self._secrets) from None
+                raise translate(exc, self._id, op, self._secrets, placing_order=kind == "order") from None
 
         return await self._guard.call(op, request, kind=kind)
 
