@@ -157,6 +157,46 @@ def run(
 
 
 @app.command()
+def scan(
+    ctx: typer.Context,
+    snapshot: Annotated[
+        Path | None, typer.Option(help="Scan a funding tape (CSV, JSON Lines or ccxt JSON), not the venues.")
+    ] = None,
+    size: Annotated[float | None, typer.Option(help="Target size per leg in USD (default 10000).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list the obvious trades that are not viable, and why.")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Show at most this many rows (text).")] = None,
+    venues: Annotated[str | None, typer.Option(help="Only these venues, comma-separated.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Simulated market seed (sim mode).")] = None,
+    home: HomeOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
+) -> None:
+    """Ranked opportunities, headless: from the venues (or the simulator) now, or from a tape."""
+    from nexus_tui.strategy import commands
+
+    options = vault_options(ctx, home, password_file, password_stdin)
+
+    def report() -> str:
+        config = None if snapshot is not None else commands.desk_config(config_session(options))
+        return commands.scan_report(
+            config,
+            json_out=json_out,
+            size=size,
+            snapshot=snapshot,
+            venues=[v.strip() for v in (venues or "").split(",") if v.strip()],
+            seed=seed,
+            explain=show_all,
+            limit=limit,
+            warn=lambda line: typer.echo(f"nexus-tui: {line}", err=True),
+        )
+
+    typer.echo(guarded(report))
+
+
+@app.command()
 def bench(
     json_out: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
     only: list[str] = typer.Option([], "--only", help="Run only benches whose name contains this."),

@@ -383,9 +383,13 @@ def _rank_key(opp: Opportunity) -> tuple[float, float, str]:
 
 
 def scan_inputs(
-    inputs: ScanInputs, params: StrategyParams | None = None, brute_force: bool = False
+    inputs: ScanInputs,
+    params: StrategyParams | None = None,
+    *,
+    explain: bool = False,
+    brute_force: bool = False,
 ) -> ScanResult:
     """One scan of `inputs` from scratch: the pure form of the Scanner."""
     scanner = Scanner(params)
     scanner.load(inputs)
-    return scanner.scan(inputs.now, brute_force=brute_force)
+    return scanner.scan(inputs.now, explain=explain, brute_force=brute_force)

@@ -1,0 +1,123 @@
+"""What `nexus-tui scan` does, without the command-line plumbing.
+
+From a funding tape: the latest row per venue and symbol (through the FundingBook's guard, as of
+the tape's newest row), the earlier rows as each market's history, no order books (costs are
+fees and the row says so). Otherwise: the engine for the config (the simulator by default), one
+refresh of its feeds, then the same pass the opportunity service makes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from nexus_tui.core.clock import ManualClock
+from nexus_tui.core.errors import BadInput
+from nexus_tui.strategy.models import ScanInputs, ScanResult
+from nexus_tui.strategy.params import StrategyParams, params_from_config
+from nexus_tui.strategy.report import scan_json, scan_text
+from nexus_tui.strategy.scanner import scan_inputs
+
+
+def snapshot_inputs(
+    path: Path, venues: Sequence[str] = (), warn: Callable[[str], None] = print
+) -> tuple[ScanInputs, float]:
+    """Scan inputs from a tape, and the data age to allow.
+
+    A tape's rows were recorded at their venue's pace: an 8 h venue's last settled rate is hours
+    older than an hourly venue's. A row counts as current for one funding interval (the longest
+    on the tape), relative to the tape's newest row.
+    """
+    from nexus_tui.market.funding_book import FundingBook
+    from nexus_tui.market.tape import read_tape
+
+    rows = read_tape(path)
+    if venues:
+        rows = [r for r in rows if r.venue in venues or r.venue.removeprefix("sim:") in venues]
+    if not rows:
+        raise BadInput(f"{path}: no funding rows to scan")
+    as_of = max(r.ts for r in rows)
+    max_age_s = max(r.interval_hours for r in rows) * 3600.0
+    book = FundingBook(ManualClock(as_of), stale_after_s=max_age_s)
+    report = book.ingest(sorted(rows, key=lambda r: r.ts))
+    if report.rejected:
+        first = report.rejections[0]
+        warn(
+            f"warning: {report.rejected} row(s) rejected; first: {first.venue} {first.symbol}: {first.reason}"
+        )
+    quotes = book.quotes()
+    histories = {(q.venue, q.symbol): book.history(q.venue, q.symbol) for q in quotes}
+    return ScanInputs(now=as_of, quotes=quotes, histories=histories), max_age_s
+
+
+def snapshot_scan(
+    path: Path,
+    params: StrategyParams,
+    *,
+    venues: Sequence[str] = (),
+    explain: bool = False,
+    warn: Callable[[str], None] = print,
+) -> ScanResult:
+    inputs, max_age_s = snapshot_inputs(path, venues, warn)
+    return scan_inputs(inputs, replace(params, max_quote_age_s=max_age_s), explain=explain)
+
+
+async def live_scan(engine: Any, params: StrategyParams, *, explain: bool = False) -> ScanResult:
+    """One refresh of the engine's feeds, then markets, tickers, a scan and books for the best."""
+    from nexus_tui.market.commands import refresh_once
+    from nexus_tui.strategy.service import OpportunityService
+
+    try:
+        await refresh_once(engine)
+        service = OpportunityService(engine, params)
+        result = await service.scan_once()
+        if explain:
+            result = service.scanner.scan(engine.clock.now(), explain=True)
+        return result
+    finally:
+        await engine.stop()
+
+
+def desk_config(session: Any) -> Any:
+    """The unlocked config, or None (built-in defaults: the simulated market) without a vault."""
+    from nexus_tui.config.vault import Vault
+
+    return session.unlock().config if Vault.exists(session.home) else None
+
+
+def scan_report(
+    config: Any,
+    *,
+    json_out: bool,
+    size: float | None = None,
+    snapshot: Path | None = None,
+    venues: Sequence[str] = (),
+    seed: int | None = None,
+    explain: bool = False,
+    limit: int | None = None,
+    warn: Callable[[str], None] = print,
+) -> str:
+    """`nexus-tui scan`: ranked opportunities from a tape, or from the venues (or simulator) now."""
+    overrides: dict[str, Any] = {}
+    if size is not None:
+        if not size > 0:
+            raise BadInput(f"--size {size} is not allowed: it must be a positive amount of USD")
+        overrides["size_usd"] = Decimal(str(size))
+    params = params_from_config(config, **overrides)
+    logging.getLogger("ccxt").setLevel(logging.WARNING)
+    if snapshot is not None:
+        result = snapshot_scan(snapshot, params, venues=venues, explain=explain, warn=warn)
+    else:
+        from nexus_tui.bootstrap import build_engine
+
+        engine = build_engine(config, seed=seed, venue_ids=venues or None)
+        result = asyncio.run(live_scan(engine, params, explain=explain))
+    if json_out:
+        return json.dumps(scan_json(result))
+    return scan_text(result, limit)

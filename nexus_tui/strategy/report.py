@@ -1,0 +1,198 @@
+"""Opportunities in words and in JSON: the `scan --json` document (DESIGN.md §3), a plain-text
+table, and the lines that explain one opportunity. Formatting only; no decisions here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from nexus_tui.core.clock import iso
+from nexus_tui.strategy.models import Leg, Opportunity, ScanResult
+
+
+def _num(value: Decimal | float | None, places: int | None = None) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return round(number, places) if places is not None else number
+
+
+def _leg_json(leg: Leg) -> dict[str, Any]:
+    return {
+        "venue": leg.venue,
+        "symbol": leg.symbol,
+        "kind": leg.kind.value,
+        "settle": leg.settle,
+        "rate": _num(leg.rate),
+        "interval_hours": leg.interval_hours,
+        "rate_hourly": _num(leg.rate_hourly),
+        "next_funding_ts": iso(leg.next_funding_ts) if leg.next_funding_ts else None,
+        "mark_price": _num(leg.mark_price),
+        "taker_fee": _num(leg.taker_fee),
+        "maker_fee": _num(leg.maker_fee),
+        "fee_source": leg.fee_source,
+        "dex": leg.dex,
+    }
+
+
+def opportunity_json(opp: Opportunity) -> dict[str, Any]:
+    """One opportunity: DESIGN.md's fields first (never renamed), then the detail behind them."""
+    costs = opp.costs
+    outlook = opp.outlook
+    return {
+        "id": opp.id,
+        "type": opp.type.value,
+        "symbol": opp.symbol,
+        "long_venue": opp.long.venue,
+        "short_venue": opp.short.venue,
+        "long_rate_hourly": _num(opp.long_rate_hourly),
+        "short_rate_hourly": _num(opp.short_rate_hourly),
+        "gross_apr": _num(opp.gross_apr, 6),
+        "net_apr": _num(opp.net_apr, 6),
+        "break_even_hours": _num(opp.break_even_hours, 3),
+        "size_usd": _num(opp.size_usd),
+        "uos": opp.uos,
+        "uos_parts": opp.uos_parts.as_dict(),
+        "flags": sorted(opp.flags),
+        # -- detail ------------------------------------------------------------------------
+        "type_code": opp.type.letter,
+        "state": opp.state.value,
+        "viable": opp.viable,
+        "reasons": list(opp.reasons),
+        "base": opp.base,
+        "long_symbol": opp.long.symbol,
+        "short_symbol": opp.short.symbol,
+        "spread_hourly": _num(opp.spread_hourly),
+        "hold_hours": _num(opp.hold_hours),
+        "funding_usd": _num(opp.funding_usd, 4),
+        "expected_value_usd": _num(opp.expected_value_usd, 4),
+        "costs": {
+            "total_usd": _num(costs.total, 4),
+            "entry_fees_usd": _num(costs.entry_fees, 4),
+            "exit_fees_usd": _num(costs.exit_fees, 4),
+            "spread_usd": _num(costs.spread, 4),
+            "slippage_usd": _num(costs.slippage, 4),
+            "borrow_usd": _num(costs.borrow, 4),
+            "basis": costs.cost_basis,
+            "long_depth_usd": _num(costs.long_depth_usd, 2),
+            "short_depth_usd": _num(costs.short_depth_usd, 2),
+        },
+        "outlook": None
+        if outlook is None
+        else {
+            "spread_predicted_hourly": outlook.spread_predicted_hourly,
+            "spread_expected_hourly": outlook.spread_expected_hourly,
+            "confidence": round(outlook.confidence, 4),
+            "persistence_hours": round(outlook.persistence_hours, 2),
+            "win_rate": None if outlook.win_rate is None else round(outlook.win_rate, 4),
+        },
+        "basis": _num(opp.basis, 6),
+        "long": _leg_json(opp.long),
+        "short": _leg_json(opp.short),
+        "capture_ts": iso(opp.capture_ts) if opp.capture_ts else None,
+        "detected_at": iso(opp.detected_at) if opp.detected_at else None,
+    }
+
+
+def scan_json(result: ScanResult) -> dict[str, Any]:
+    """The `scan --json` document: ranked best first; `rejected` and `expired` are extra detail."""
+    doc: dict[str, Any] = {
+        "as_of": iso(result.as_of),
+        "opportunities": [opportunity_json(o) for o in result.opportunities],
+        "stats": {
+            "symbols": result.stats.symbols,
+            "quotes": result.stats.quotes,
+            "pairs_costed": result.stats.pairs_costed,
+            "pairs_possible": result.stats.pairs_possible,
+        },
+    }
+    if result.rejected:
+        doc["rejected"] = [opportunity_json(o) for o in result.rejected]
+    if result.expired:
+        doc["expired"] = [
+            {"id": e.id, "expired_at": iso(e.expired_at), "reason": e.reason} for e in result.expired
+        ]
+    return doc
+
+
+def pct(value: Decimal | float | None, places: int = 1) -> str:
+    return "-" if value is None else f"{float(value) * 100:.{places}f}%"
+
+
+def rate_h(value: Decimal) -> str:
+    """A per-hour rate in percent with enough places to tell rates apart."""
+    return f"{float(value) * 100:+.5f}%/h"
+
+
+def explain(opp: Opportunity) -> list[str]:
+    """The opportunity in sentences: legs, money, score, and what stops it (if anything)."""
+    lines = []
+    for word, leg in (("long", opp.long), ("short", opp.short)):
+        if leg.interval_hours is None:
+            lines.append(f"{word} {leg.venue} {leg.symbol} spot (no funding), taker {pct(leg.taker_fee, 3)}")
+        else:
+            when = f", next settlement {iso(leg.next_funding_ts)}" if leg.next_funding_ts else ""
+            lines.append(
+                f"{word} {leg.venue} {leg.symbol}: {pct(leg.rate, 4)} per {leg.interval_hours} h "
+                f"= {rate_h(leg.rate_hourly)}{when}, taker {pct(leg.taker_fee, 3)} ({leg.fee_source})"
+            )
+    c = opp.costs
+    lines.append(
+        f"gross {pct(opp.gross_apr)} APR; round-trip costs ${float(c.total):,.2f} at ${float(opp.size_usd):,.0f} "
+        f"(fees ${float(c.fees):,.2f}, spread ${float(c.spread):,.2f}, slippage ${float(c.slippage):,.2f}"
+        + (f", borrow ${float(c.borrow):,.2f}" if c.borrow else "")
+        + f"; from {c.cost_basis.replace('_', ' ')}) -> net {pct(opp.net_apr)} APR"
+    )
+    be = "never" if opp.break_even_hours is None else f"{opp.break_even_hours:.1f} h"
+    lines.append(
+        f"over {float(opp.hold_hours):g} h: funding ${float(opp.funding_usd):,.2f} on the settlement schedule, "
+        f"expected value ${float(opp.expected_value_usd):,.2f}; break-even {be}"
+    )
+    p = opp.uos_parts
+    lines.append(
+        f"UOS {opp.uos:.1f} = return {p.return_:.1f} + risk {p.risk:.1f} + execution {p.execution:.1f} "
+        f"+ timing {p.timing:.1f}"
+    )
+    if opp.outlook is not None and opp.outlook.spread_stdev_hourly is not None:
+        o = opp.outlook
+        lines.append(
+            f"predicted spread {o.spread_predicted_hourly * 100:+.5f}%/h (confidence {o.confidence:.0%}), "
+            f"expected to last {o.persistence_hours:.0f} h"
+        )
+    if opp.flags:
+        lines.append("flags: " + ", ".join(sorted(opp.flags)))
+    for reason in opp.reasons:
+        lines.append(f"not taken: {reason}")
+    return lines
+
+
+def scan_text(result: ScanResult, limit: int | None = None) -> str:
+    """A ranked table for a terminal, then the count of assets scanned."""
+    rows: Sequence[Opportunity] = result.opportunities[:limit] if limit else result.opportunities
+    header = (
+        f"{'#':>3} {'type':<4} {'symbol':<18} {'long':<24} {'short':<24} "
+        f"{'gross':>8} {'net':>8} {'BE h':>6} {'UOS':>5}  flags"
+    )
+    lines = [f"as of {iso(result.as_of)}", header]
+    for rank, o in enumerate(rows, 1):
+        long = f"{o.long.venue} {_short_rate(o.long)}"
+        short = f"{o.short.venue} {_short_rate(o.short)}"
+        be = "-" if o.break_even_hours is None else f"{o.break_even_hours:.1f}"
+        lines.append(
+            f"{rank:>3} {o.type.letter:<4} {o.symbol[:18]:<18} {long[:24]:<24} {short[:24]:<24} "
+            f"{pct(o.gross_apr):>8} {pct(o.net_apr):>8} {be:>6} {o.uos:>5.1f}  {','.join(sorted(o.flags))}"
+        )
+    if not rows:
+        lines.append("   (no opportunity passes the filters)")
+    s = result.stats
+    lines.append(
+        f"{len(result.opportunities)} opportunities from {s.symbols} assets, {s.quotes} funding rows"
+    )
+    return "\n".join(lines)
+
+
+def _short_rate(leg: Leg) -> str:
+    if leg.interval_hours is None:
+        return "spot"
+    return f"{float(leg.rate_hourly) * 100:+.4f}%/h"
