@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.widgets import Input, Static
 
 from nexus_tui.config.vault import Vault
 from nexus_tui.engine import Engine, EngineStatus
 from nexus_tui.ui.screens.funding import FundingScreen
 from nexus_tui.ui.screens.unlock import UnlockScreen
-from tests.ui.conftest import PASSWORD, SIZE, MakeApp, settle, type_password
+from nexus_tui.ui.widgets.new_password import NewPasswordField
+from tests.ui.conftest import PASSWORD, SIZE, MakeApp, settle, type_password, wait_until
 
 
 def message_on(app_screen: object) -> str:
@@ -28,7 +30,9 @@ async def test_first_run_creates_the_password_typed_twice(
         assert isinstance(screen, UnlockScreen) and screen.first_run
         await type_password(pilot, PASSWORD)
         assert isinstance(app.screen, UnlockScreen), "one entry is not enough: it asks again"
-        assert app.focused is not None and app.focused.id == "confirm"
+        field = app.screen.query_one(NewPasswordField)
+        assert field.repeating and field.value == "" and app.focused is field
+        assert "Step 2 of 2" in str(app.screen.query_one("#step", Static).render())
         await type_password(pilot, PASSWORD)
         assert isinstance(app.screen, FundingScreen)
         assert app.current_mode == "funding"
@@ -47,6 +51,20 @@ async def test_first_run_typed_key_by_key(make_app: MakeApp, nexus_home: Path) -
     Vault.open(nexus_home, "Kw7 q!x")
 
 
+async def test_first_run_survives_keys_arriving_in_one_burst(make_app: MakeApp, nexus_home: Path) -> None:
+    """Over SSH keys often arrive together: what follows enter must land in the next field."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        burst = [*"Kw7q!x", "\r", *"Kw7q!x", "\r"]
+        for char in burst:  # all queued before the app handles the first one
+            key = "enter" if char == "\r" else char
+            app.post_message(events.Key(key, char))
+        await wait_until(pilot, lambda: app.current_mode == "funding", "the desk opened")
+        await settle(pilot)
+    Vault.open(nexus_home, "Kw7q!x")
+
+
 async def test_first_run_refuses_two_different_passwords(make_app: MakeApp, nexus_home: Path) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -56,8 +74,9 @@ async def test_first_run_refuses_two_different_passwords(make_app: MakeApp, nexu
         assert isinstance(app.screen, UnlockScreen)
         assert "differ" in message_on(app.screen)
         assert not Vault.exists(nexus_home)
-        # Both fields were cleared and the cursor is back in the first: the user simply retries.
-        assert app.focused is not None and app.focused.id == "password"
+        # Back to step 1 with an empty field that has the cursor: the user simply retries.
+        field = app.screen.query_one(NewPasswordField)
+        assert not field.repeating and field.value == "" and app.focused is field
         await type_password(pilot, PASSWORD)
         await type_password(pilot, PASSWORD)
         assert app.current_mode == "funding"
@@ -93,7 +112,7 @@ async def test_second_start_wrong_password_then_right_one(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, UnlockScreen) and not screen.first_run
-        assert len(screen.query("#confirm")) == 0, "unlocking asks the password once"
+        assert len(screen.query(NewPasswordField)) == 0, "unlocking asks the password once"
         await type_password(pilot, "not the password")
         assert isinstance(app.screen, UnlockScreen)
         assert message_on(app.screen) == "Wrong master password. Try again."

@@ -35,7 +35,7 @@ class HelpModal(ModalScreen[None]):
             yield Static(self._text(), id="help-text")
 
     def _section(self, title: str, rows: Iterable[tuple[str, str]]) -> list[str]:
-        return [f"[b]{title}[/b]", *(f"  [b]{key:>8}[/b]  {text}" for key, text in rows), ""]
+        return [f"[b]{title}[/b]", *(f"  [b]{key:>6}[/b]  {text}" for key, text in rows), ""]
 
     def _rows(self, bindings: Iterable[Binding]) -> list[tuple[str, str]]:
         rows: list[tuple[str, str]] = []

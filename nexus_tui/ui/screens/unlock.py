@@ -18,14 +18,17 @@ from textual.worker import Worker, WorkerState
 from nexus_tui.config.redact import install_redaction
 from nexus_tui.config.vault import Vault, password_strength
 from nexus_tui.core.errors import NexusError, WrongPassword
+from nexus_tui.ui.widgets.new_password import NewPasswordField
 
 log = logging.getLogger(__name__)
 
 UNLOCK_GROUP = "unlock"
+FIRST_STEP = "Step 1 of 2: choose it, then [b]enter[/b]."
+SECOND_STEP = "Step 2 of 2: type the same password again, then [b]enter[/b]."
 
 
 class UnlockScreen(Screen[Vault]):
-    """Dismissed with the opened Vault. Wrong passwords only say so and let the user retry."""
+    """Dismissed with the opened Vault. A wrong password only says so and lets the user retry."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.quit", "Quit", tooltip="Quit without unlocking", id="nexus.unlock.quit")
@@ -49,25 +52,22 @@ class UnlockScreen(Screen[Vault]):
                     "Nobody can recover it for you: keep it somewhere safe.",
                     classes="explain",
                 )
-                yield Input(password=True, placeholder="new master password", id="password")
+                yield Static(FIRST_STEP, id="step")
+                yield NewPasswordField(id="password")
                 yield Static("", id="strength")
-                yield Input(password=True, placeholder="type it again", id="confirm")
             else:
                 yield Static("[b]Unlock[/b]", id="heading")
                 yield Static(f"Config: {self.home}", classes="explain")
                 yield Input(password=True, placeholder="master password", id="password")
             yield Static(self._initial_message, id="message")
-            yield Static(
-                "[b]enter[/b] next  ·  [b]escape[/b] or [b]ctrl+q[/b] quit",
-                classes="keys-hint",
-            )
+            yield Static("[b]enter[/b] next  ·  [b]escape[/b] or [b]ctrl+q[/b] quit", classes="keys-hint")
         yield Footer()
 
-    # -- typing ------------------------------------------------------------------------------
+    # -- first run: the new password, twice -------------------------------------------------
     @on(Input.Changed, "#password")
     def _show_strength(self, event: Input.Changed) -> None:
-        if not self.first_run:
-            return
+        if not isinstance(event.input, NewPasswordField) or event.input.repeating:
+            return  # the hint is about the password being chosen, not about the repeat
         strength = self.query_one("#strength", Static)
         if not event.value:
             strength.update("")
@@ -78,26 +78,32 @@ class UnlockScreen(Screen[Vault]):
         strength.set_class(score == 2, "-fair")
         strength.set_class(score >= 3, "-strong")
 
+    @on(NewPasswordField.Repeating)
+    def _ask_again(self) -> None:
+        self.query_one("#step", Static).update(SECOND_STEP)
+        self._say("")
+
+    @on(NewPasswordField.Entered)
+    def _both_entered(self, event: NewPasswordField.Entered) -> None:
+        if event.password != event.repeat:
+            self.query_one("#step", Static).update(FIRST_STEP)
+            self._retry("The two passwords differ. Choose it again.")
+            return
+        self._open_vault(event.password, create=True)
+
+    @on(NewPasswordField.Empty)
+    def _nothing_typed(self, event: NewPasswordField.Empty) -> None:
+        self._say("Type it again first." if event.field.repeating else "Type a password first.", error=True)
+
+    # -- later runs: unlock ------------------------------------------------------------------
     @on(Input.Submitted, "#password")
     def _password_entered(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, NewPasswordField):
+            return
         if not event.value:
             self._say("Type the master password first.", error=True)
             return
-        if self.first_run:
-            self.query_one("#confirm", Input).focus()
-        else:
-            self._open_vault(event.value, create=False)
-
-    @on(Input.Submitted, "#confirm")
-    def _confirm_entered(self, event: Input.Submitted) -> None:
-        password = self.query_one("#password", Input).value
-        if not password:
-            self.query_one("#password", Input).focus()
-            return
-        if event.value != password:
-            self._retry("The two passwords differ. Type both again.")
-            return
-        self._open_vault(password, create=True)
+        self._open_vault(event.value, create=False)
 
     # -- opening (a thread: the key derivation is slow on purpose) ---------------------------
     @work(exclusive=True, group=UNLOCK_GROUP, exit_on_error=False, description="Opening the encrypted config")
@@ -134,16 +140,18 @@ class UnlockScreen(Screen[Vault]):
         message.set_class(error, "-error")
 
     def _retry(self, text: str) -> None:
-        """Show why, clear what was typed, and put the cursor back in the first field."""
+        """Say why, clear what was typed, and put the cursor back in the field."""
         self._say(text, error=True)
-        for field in self.query(Input):
-            field.value = ""
-        self.query_one("#password", Input).focus()
+        field = self.query_one("#password", Input)
+        if isinstance(field, NewPasswordField):
+            field.start_over()
+        field.value = ""
+        self.set_focus(field)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
-        for field in self.query(Input):
-            field.disabled = busy
+        field = self.query_one("#password", Input)
+        field.disabled = busy
         if busy:
             self._say(text)
         else:
-            self.query_one("#password", Input).focus()
+            self.set_focus(field)

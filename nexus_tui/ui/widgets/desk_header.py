@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.widgets import Header, Static
 
 from nexus_tui.core.clock import utc
@@ -63,7 +64,7 @@ class UtcClock(Static):
 
 
 class DeskHeader(Header):
-    """Header + mode badge + trading state + UTC clock, all docked right of the title."""
+    """Header + mode badge + trading state + UTC clock, side by side right of the title."""
 
     DEFAULT_CSS = """
     DeskHeader HeaderClockSpace { display: none; }
@@ -71,6 +72,7 @@ class DeskHeader(Header):
 
     def compose(self) -> ComposeResult:
         yield from super().compose()  # icon + title; its wall-clock space is hidden by the CSS above
-        yield UtcClock(id="desk-clock")
-        yield TradingStateBadge(id="trading-state")
-        yield ModeBadge(id="mode-badge")
+        with Horizontal(id="desk-badges"):
+            yield ModeBadge(id="mode-badge")
+            yield TradingStateBadge(id="trading-state")
+            yield UtcClock(id="desk-clock")
