@@ -64,6 +64,16 @@ def give_stdin_back_to_the_terminal() -> None:
     os.close(tty)
 
 
+def has_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def run_app(app: NexusApp) -> int:
+    """Run the TUI until the user quits; its exit code."""
+    app.run()
+    return app.return_code or 0
+
+
 def run_desk(
     session: ConfigSession,
     *,
@@ -71,13 +81,11 @@ def run_desk(
     speed: float | None = None,
     seed: int | None = None,
 ) -> int:
-    """Run the TUI until the user quits; the exit code."""
+    """Everything `nexus-tui run` does; the exit code. Bad options fail before any file is touched."""
+    if not has_terminal():
+        raise BadInput("the TUI needs a terminal on stdout; for headless use see `nexus-tui --help`")
     factory = engine_factory(speed=speed, seed=seed)
     vault = unlock_without_screen(session) if password_given else None
     if session.passwords.source.stdin:
         give_stdin_back_to_the_terminal()
-    if not sys.stdout.isatty():
-        raise BadInput("the TUI needs a terminal on stdout; for headless use see `nexus-tui --help`")
-    app = NexusApp(session.home, engine_factory=factory, vault=vault)
-    app.run()
-    return app.return_code or 0
+    return run_app(NexusApp(session.home, engine_factory=factory, vault=vault))

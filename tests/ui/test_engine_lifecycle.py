@@ -174,3 +174,15 @@ async def test_events_screen_opened_late_still_shows_what_happened_before(
         assert isinstance(app.screen, EventsScreen)
         kinds = [app.screen.query_one(EventTable).get_row_at(i)[1] for i in range(2)]
         assert kinds == ["engine.started", "trading.paused"]
+
+
+async def test_engine_stops_even_when_the_app_ends_without_the_quit_dialog(
+    make_app: MakeApp, vault: Vault, engines: list[Engine]
+) -> None:
+    """A closed terminal or a crash ends the App's workers; the engine worker stops the engine."""
+    app = make_app(vault=vault)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.exit()
+        await pilot.pause()
+    assert engines[0].status is EngineStatus.STOPPED
