@@ -77,17 +77,35 @@ def perp_market(
     base, rest = symbol.split("/")
     quote, settle = rest.split(":")
     return MarketInfo(
-        venue, symbol, base, quote, settle, MarketKind.PERP, D("0.01"), D("0.001"), D("0.001"),
-        maker_fee=D(maker), taker_fee=D(taker),
-    )  # fmt: skip
+        venue,
+        symbol,
+        base,
+        quote,
+        settle,
+        MarketKind.PERP,
+        D("0.01"),
+        D("0.001"),
+        D("0.001"),
+        maker_fee=D(maker),
+        taker_fee=D(taker),
+    )
 
 
 def spot_market(venue: str, symbol: str = "BTC/USDT", taker: str = "0.001") -> MarketInfo:
     base, quote = symbol.split("/")
     return MarketInfo(
-        venue, symbol, base, quote, None, MarketKind.SPOT, D("0.01"), D("0.001"), D("0.001"),
-        maker_fee=D("0.001"), taker_fee=D(taker),
-    )  # fmt: skip
+        venue,
+        symbol,
+        base,
+        quote,
+        None,
+        MarketKind.SPOT,
+        D("0.01"),
+        D("0.001"),
+        D("0.001"),
+        maker_fee=D("0.001"),
+        taker_fee=D(taker),
+    )
 
 
 def ticker(

@@ -79,9 +79,14 @@ def build_inputs(specs: list[LegSpec]) -> ScanInputs:
             half = str(Decimal(s.half_spread_bp) / 100)
             books[(s.venue, symbol)] = book(s.venue, symbol, half_spread=half, level_usd=str(s.level_usd))
         tickers[(s.venue, symbol)] = Ticker(
-            s.venue, symbol, NOW, None, None,
-            volume_24h_usd=Decimal(s.volume_musd) * 1_000_000, open_interest_usd=Decimal(s.volume_musd) * 500_000,
-        )  # fmt: skip
+            s.venue,
+            symbol,
+            NOW,
+            None,
+            None,
+            volume_24h_usd=Decimal(s.volume_musd) * 1_000_000,
+            open_interest_usd=Decimal(s.volume_musd) * 500_000,
+        )
         if s.spot:
             spot_symbol = f"BTC/{settle}"
             infos[(s.venue, spot_symbol)] = spot_market(s.venue, spot_symbol)

@@ -79,8 +79,8 @@ def test_pair_outlook_of_constant_legs() -> None:
 
 
 def test_pair_outlook_decaying_spread_persists_until_the_threshold() -> None:
-    # the short leg decays from 0.001 per 8 h to a mean of 0 with phi 0.5 per interval
-    history = [0.001 * (0.5**k) * (-1) ** 0 for k in range(20)][::-1] + [0.0, 0.0]
+    # the short leg decays toward 0 from 0.001 per 8 h, halving each interval
+    history = [*(0.001 * 0.5**k for k in range(20, 0, -1)), 0.0, 0.0]
     short = predict(history, 0.001)
     long = predict([], 0.0)  # spot-like: nothing to predict
     o = pair_outlook(short, 8, None, None, threshold_hourly=1.25e-5, cap_hours=720, confidence_threshold=0.0)

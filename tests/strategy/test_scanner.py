@@ -1,0 +1,147 @@
+"""The Scanner across scans: incremental rescans agree with fresh ones, ids are stable, expiry says why."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from nexus_tui.core.models import HealthState, VenueHealth
+from nexus_tui.strategy.models import Opportunity, OpportunityState, ScanResult
+from nexus_tui.strategy.params import StrategyParams
+from nexus_tui.strategy.scanner import Scanner, scan_inputs
+from nexus_tui.strategy.synthetic import build_market, venue_update
+from tests.strategy.helpers import LOOSE, NOW, book, funding, healthy, inputs
+
+
+def _ranking(result: ScanResult) -> list[tuple[str, float, object, tuple[str, ...]]]:
+    return [(o.id, o.uos, o.net_apr, o.reasons) for o in result.opportunities]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_incremental_rescan_equals_a_fresh_scan(seed: int) -> None:
+    market = build_market(NOW, n_venues=8, n_symbols=40, seed=seed, history_points=6)
+    scanner = Scanner()
+    scanner.load(market.inputs)
+    first = scanner.scan(NOW)
+    assert first.stats.symbols_costed == 40
+
+    later = NOW + timedelta(seconds=2)
+    rows = venue_update(market, "bybit", later, changed_share=0.2, seed=seed)
+    scanner.update_quotes(rows)
+    incremental = scanner.scan(later)
+    changed_assets = {r.symbol.split("/")[0] for r, old in zip(rows, _rows_of(market, "bybit"), strict=True) if r.rate != old.rate}
+    assert incremental.stats.symbols_costed == len(changed_assets)  # only those were re-costed
+
+    quotes = [q for q in market.inputs.quotes if q.venue != "bybit"] + rows
+    fresh = scan_inputs(replace(market.inputs, quotes=quotes, now=later))
+    assert _ranking(incremental) == _ranking(fresh)
+
+
+def _rows_of(market, venue):  # type: ignore[no-untyped-def]
+    return [q for q in market.inputs.quotes if q.venue == venue]
+
+
+def _scan(scanner: Scanner, rows: list, now=NOW) -> ScanResult:  # type: ignore[no-untyped-def,type-arg]
+    scanner.update_quotes(rows)
+    return scanner.scan(now)
+
+
+def _only(result: ScanResult) -> Opportunity:
+    [opp] = result.opportunities
+    return opp
+
+
+def test_the_same_trade_keeps_its_id_and_first_seen_time() -> None:
+    scanner = Scanner(LOOSE)
+    a = _only(_scan(scanner, [funding("binanceusdm", "0.0001"), funding("bybit", "0.0009")]))
+    later = NOW + timedelta(seconds=10)
+    rows = [replace(funding("binanceusdm", "0.0002"), ts=later), replace(funding("bybit", "0.0011"), ts=later)]
+    b = _only(_scan(scanner, rows, later))
+    assert a.id == b.id
+    assert b.detected_at == NOW and b.as_of == later
+    assert b.spread_hourly != a.spread_hourly
+
+
+def test_spread_collapse_expires_with_the_reason() -> None:
+    scanner = Scanner()
+    opp = _only(_scan(scanner, [funding("binanceusdm", "0.0001"), funding("bybit", "0.0009")]))
+    later = NOW + timedelta(seconds=5)
+    result = _scan(scanner, [replace(funding("bybit", "0.0001"), ts=later)], later)
+    assert not result.opportunities
+    [gone] = result.expired
+    assert gone.id == opp.id and gone.expired_at == later
+    assert gone.reason.startswith("funding delta")
+
+
+def test_data_ageing_out_expires_the_opportunity() -> None:
+    scanner = Scanner()
+    opp = _only(_scan(scanner, [funding("binanceusdm", "0.0001"), funding("bybit", "0.0009")]))
+    assert opp.fresh_until <= NOW + timedelta(seconds=StrategyParams().max_quote_age_s)
+    # no new rows: two minutes later both rows are stale and the base is re-costed on its own
+    later = NOW + timedelta(seconds=200)
+    result = scanner.scan(later)
+    assert not result.opportunities
+    [gone] = result.expired
+    assert gone.reason.startswith("stale:")
+    # the expired entry stays visible for the retention, then goes
+    assert scanner.scan(later + timedelta(seconds=60)).expired
+    assert not scanner.scan(later + timedelta(seconds=400)).expired
+
+
+def test_a_better_pair_replaces_the_old_one() -> None:
+    scanner = Scanner(LOOSE)
+    old = _only(_scan(scanner, [funding("binanceusdm", "0.0001"), funding("bybit", "0.0009")]))
+    result = _scan(scanner, [funding("okx", "0.0030")])
+    [new] = result.opportunities
+    assert new.short.venue == "okx" and new.id != old.id
+    [gone] = result.expired
+    assert gone.reason.startswith(f"replaced by {new.id}")
+
+
+def test_a_row_that_comes_back_is_seen_again() -> None:
+    scanner = Scanner()
+    _scan(scanner, [funding("binanceusdm", "0.0001"), funding("bybit", "0.0009")])
+    later = NOW + timedelta(seconds=300)
+    assert not scanner.scan(later).opportunities  # aged out
+    fresh = [replace(funding("binanceusdm", "0.0001"), ts=later), replace(funding("bybit", "0.0009"), ts=later)]
+    assert _scan(scanner, fresh, later).opportunities  # same rates, fresh again
+
+
+def test_a_settlement_passing_recosts_without_new_data() -> None:
+    scanner = Scanner(replace(LOOSE, max_quote_age_s=10**6, recost_after_s=10**6))
+    rows = [funding("binanceusdm", "0.0001"), funding("bybit", "0.0009")]
+    before = _only(_scan(scanner, rows))
+    quiet = scanner.scan(NOW + timedelta(minutes=30))
+    assert quiet.stats.symbols_costed == 0  # nothing changed, nothing due
+    after = scanner.scan(NOW + timedelta(hours=3, minutes=1))  # 08:00 settled
+    assert after.stats.symbols_costed == 1
+    # three settlements of 0.08 % net pay the 0.21 % round trip: the third is 19 h away at 05:00,
+    # 23 h 59 min away at 08:01
+    assert before.break_even_hours == 19.0
+    assert _only(after).break_even_hours == pytest.approx(23 + 59 / 60)
+    assert _only(after).long.next_funding_ts == NOW + timedelta(hours=11)
+
+
+def test_health_and_books_recost_only_what_they_touch() -> None:
+    rows = [
+        funding("binanceusdm", "0.0001"),
+        funding("bybit", "0.0009"),
+        funding("okx", "0.0001", symbol="ETH/USDT:USDT"),
+        funding("gate", "0.0009", symbol="ETH/USDT:USDT"),
+    ]
+    scanner = Scanner(LOOSE)
+    scanner.load(inputs(rows, health=healthy("binanceusdm", "bybit", "okx", "gate")))
+    assert len(scanner.scan(NOW).opportunities) == 2
+    scanner.update_health([VenueHealth("gate", HealthState.OK, latency_ms=85.0)])  # same bucket
+    assert scanner.scan(NOW).stats.symbols_costed == 0
+    scanner.update_health([VenueHealth("gate", HealthState.DOWN)])
+    result = scanner.scan(NOW)
+    assert result.stats.symbols_costed == 1 and len(result.opportunities) == 1
+    scanner.update_order_books([book("bybit")])
+    result = scanner.scan(NOW)
+    assert result.stats.symbols_costed == 1
+    btc = next(o for o in result.opportunities if o.base == "BTC")
+    assert btc.costs.short_depth_usd is not None  # bybit's leg is now costed on its book
+    assert btc.state is OpportunityState.DETECTED  # binance has no book yet
