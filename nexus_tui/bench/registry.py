@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 BENCH_MODULES: list[str] = [  # dotted module names, appended by each bench module's author
     "nexus_tui.config.bench_vault",
     "nexus_tui.venues.bench_venues",
+    "nexus_tui.bench.ccxt_refresh",
 ]
 
 

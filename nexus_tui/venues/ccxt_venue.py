@@ -139,32 +139,41 @@ class CcxtVenue:
         return exchange_class(config)
 
     def _guard_row_parser(self) -> None:
-        """Make one malformed row cost one row, not the whole response: ccxt's per-row parser
-        raising (a missing key, a wrong type) is counted and the row is left out."""
-        original = self._exchange.parse_funding_rate
+        """Make one malformed row cost one row, not the whole response, and count the rows ccxt
+        leaves out (its parseFundingRates silently drops a row it cannot give a symbol).
 
-        def parse_funding_rate(contract: Any, market: Any = None) -> dict[str, Any]:
+        The whole answer goes through ccxt's own batch parse first (no per-row cost); only if a
+        row makes ccxt's parser raise is the answer parsed again row by row, each broken row
+        then being dropped."""
+        exchange = self._exchange
+        original_row = exchange.parse_funding_rate
+        original_many = exchange.parse_funding_rates
+
+        def guarded_row(contract: Any, market: Any = None) -> dict[str, Any]:
             try:
-                parsed: dict[str, Any] = original(contract, market)
+                parsed = original_row(contract, market)
             except (*PARSE_FAILURES, ccxt.BaseError):
-                parsed = {"symbol": None}
-            if not isinstance(parsed, dict) or parsed.get("symbol") is None:
-                # ccxt drops a row without a symbol silently; we count it
-                self._row_failures += 1
                 return {"symbol": None}
-            return parsed
-
-        self._exchange.parse_funding_rate = parse_funding_rate
-        original_many = self._exchange.parse_funding_rates
+            return parsed if isinstance(parsed, dict) else {"symbol": None}
 
         def parse_funding_rates(response: Any, symbols: Any = None) -> Any:
             # ccxt hands over the raw text when the body is not JSON; iterating it would turn
             # every character into a "bad row"
-            if not isinstance(response, list | dict):
-                raise ccxt.BadResponse(f"funding answer is not JSON ({type(response).__name__})")
-            return original_many(response, symbols)
+            if not isinstance(response, list):
+                raise ccxt.BadResponse(f"funding answer is not a JSON list ({type(response).__name__})")
+            try:
+                result = original_many(response, symbols)
+            except (*PARSE_FAILURES, ccxt.BaseError):
+                exchange.parse_funding_rate = guarded_row
+                try:
+                    result = original_many(response, symbols)
+                finally:
+                    exchange.parse_funding_rate = original_row
+            if symbols is None and isinstance(result, Mapping):
+                self._row_failures += max(0, len(response) - len(result))
+            return result
 
-        self._exchange.parse_funding_rates = parse_funding_rates
+        exchange.parse_funding_rates = parse_funding_rates
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -275,6 +284,7 @@ class CcxtVenue:
             report=report,
             reported_rate_hours=self.profile.reported_rate_hours,
             next_funding_on_schedule=self.profile.next_funding_on_schedule,
+            exact_fields=self.profile.exact_fields,
         )
         self.last_funding_report = report
         if report.reasons.get("interval_unknown"):

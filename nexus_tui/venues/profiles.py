@@ -63,6 +63,9 @@ class VenueProfile:
     # ccxt makes up the next settlement time from the wall clock (Hyperliquid): take the next
     # interval boundary on our clock instead, so an accelerated or replayed desk stays coherent
     next_funding_on_schedule: bool = False
+    # keys of the venue's own strings for (rate, mark, index) inside ccxt's `info`: read as
+    # Decimal from there they keep every digit (ccxt's unified numbers are floats)
+    exact_fields: tuple[str | None, str | None, str | None] | None = None
     ws_funding: bool = False  # ccxt.pro can watch funding (watchFundingRate[s])
     notes: str = ""
 
@@ -77,6 +80,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
     {
         "binanceusdm": VenueProfile(
             exchange_id="binanceusdm",
+            exact_fields=("lastFundingRate", "markPrice", "indexPrice"),
             funding_method=FundingMethod.UNIFIED,
             interval_sources=(_R.RATE_ROW, _R.FUNDING_INTERVALS, _R.HISTORY, _R.DOCUMENTED),
             settle=("USDT", "USDC"),
@@ -91,6 +95,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
         ),
         "bybit": VenueProfile(
             exchange_id="bybit",
+            exact_fields=("fundingRate", "markPrice", "indexPrice"),
             funding_method=FundingMethod.UNIFIED,
             interval_sources=(_R.RATE_ROW, _R.MARKET_INFO, _R.HISTORY),
             settle=("USDT", "USDC"),
@@ -104,6 +109,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
         ),
         "okx": VenueProfile(
             exchange_id="okx",
+            exact_fields=("fundingRate", None, None),
             funding_method=FundingMethod.UNIFIED,
             interval_sources=(_R.RATE_ROW, _R.HISTORY),
             settle=("USDT", "USDC"),
@@ -115,6 +121,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
         ),
         "hyperliquid": VenueProfile(
             exchange_id="hyperliquid",
+            exact_fields=("funding", "markPx", "oraclePx"),
             funding_method=FundingMethod.UNIFIED,
             interval_sources=(_R.RATE_ROW, _R.HISTORY),
             settle=("USDC",),
@@ -138,6 +145,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
         ),
         "gate": VenueProfile(
             exchange_id="gate",
+            exact_fields=("funding_rate", "mark_price", "index_price"),
             funding_method=FundingMethod.UNIFIED,
             interval_sources=(_R.RATE_ROW, _R.HISTORY),
             settle=("USDT",),
@@ -162,6 +170,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
         ),
         "bitget": VenueProfile(
             exchange_id="bitget",
+            exact_fields=("fundingRate", None, None),
             funding_method=FundingMethod.UNIFIED,
             interval_sources=(_R.RATE_ROW, _R.FUNDING_INTERVALS, _R.HISTORY),
             settle=("USDT", "USDC"),
@@ -176,6 +185,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
         ),
         "paradex": VenueProfile(
             exchange_id="paradex",
+            exact_fields=("funding_rate", "mark_price", "underlying_price"),
             funding_method=FundingMethod.UNIFIED,
             interval_sources=(_R.RATE_ROW, _R.MARKET_INFO, _R.HISTORY),
             settle=("USDC",),
@@ -187,6 +197,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
         ),
         "lighter": VenueProfile(
             exchange_id="lighter",
+            exact_fields=("rate", None, None),
             funding_method=FundingMethod.UNIFIED,
             interval_sources=(_R.RATE_ROW, _R.DOCUMENTED),
             settle=("USDC",),
