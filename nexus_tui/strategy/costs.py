@@ -124,13 +124,13 @@ def market_costs(
         buy = walk_book(book.asks, size, cap)
         sell = walk_book(book.bids, size, cap)
         # An incomplete walk prices the part that filled; the depth constraint rejects it anyway.
-        buy_slip = (buy.vwap - mid) / mid if buy.vwap is not None else None
-        sell_slip = (mid - sell.vwap) / mid if sell.vwap is not None else None
+        buy_slip = _fraction((buy.vwap - mid) / mid) if buy.vwap is not None else None
+        sell_slip = _fraction((mid - sell.vwap) / mid) if sell.vwap is not None else None
         depth = buy.depth_usd if buy.depth_usd < sell.depth_usd else sell.depth_usd
         costs = MarketCosts(
             fees,
             fee_rt,
-            (best_ask - best_bid) / mid,
+            _fraction((best_ask - best_bid) / mid),
             buy_slip,
             sell_slip,
             depth,
@@ -141,9 +141,18 @@ def market_costs(
         spread = None
         if ticker is not None and ticker.bid is not None and ticker.ask is not None and ticker.bid > 0:
             mid = (ticker.bid + ticker.ask) / TWO
-            spread = (ticker.ask - ticker.bid) / mid
+            spread = _fraction((ticker.ask - ticker.bid) / mid)
         costs = MarketCosts(fees, fee_rt, spread, None, None, None, False, False)
     return _with_verdicts(costs, params)
+
+
+_FRACTION_STEP = Decimal("1e-12")
+
+
+def _fraction(x: Decimal) -> Decimal:
+    """A cost fraction to 12 places: a millionth of a basis point, and no 28th-digit dust from
+    the divisions of a book walk leaking into money figures."""
+    return x.quantize(_FRACTION_STEP)
 
 
 def _with_verdicts(costs: MarketCosts, params: StrategyParams) -> MarketCosts:

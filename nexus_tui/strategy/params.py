@@ -80,7 +80,7 @@ class StrategyParams:
 
     # -- predictor (seed 000 FundingPredictor, "simple") ----------------------------------------
     history_lookback_hours: float = 7 * 24.0  # B.1 funding_history_lookback 7 days
-    ema_span: int = 8
+    ema_span: int = 2  # chosen on real 8 h and 1 h history: best one-step error (docs/strategy.md)
     min_history_points: int = 12  # fewer points: confidence scaled down linearly
     history_refit_s: float = 900.0  # a history read from the live book is refitted this often
     prediction_confidence_threshold: float = 0.6  # B.1

@@ -120,6 +120,10 @@ def pct(value: Decimal | float | None, places: int = 1) -> str:
     return "-" if value is None else f"{float(value) * 100:.{places}f}%"
 
 
+def usd(value: Decimal, places: int = 2) -> str:
+    return f"${float(value):,.{places}f}"
+
+
 def rate_h(value: Decimal) -> str:
     """A per-hour rate in percent with enough places to tell rates apart."""
     return f"{float(value) * 100:+.5f}%/h"
@@ -138,16 +142,17 @@ def explain(opp: Opportunity) -> list[str]:
                 f"= {rate_h(leg.rate_hourly)}{when}, taker {pct(leg.taker_fee, 3)} ({leg.fee_source})"
             )
     c = opp.costs
+    parts = f"fees {usd(c.fees)}, spread {usd(c.spread)}, slippage {usd(c.slippage)}"
+    if c.borrow:
+        parts += f", borrow {usd(c.borrow)}"
     lines.append(
-        f"gross {pct(opp.gross_apr)} APR; round-trip costs ${float(c.total):,.2f} at ${float(opp.size_usd):,.0f} "
-        f"(fees ${float(c.fees):,.2f}, spread ${float(c.spread):,.2f}, slippage ${float(c.slippage):,.2f}"
-        + (f", borrow ${float(c.borrow):,.2f}" if c.borrow else "")
-        + f"; from {c.cost_basis.replace('_', ' ')}) -> net {pct(opp.net_apr)} APR"
+        f"gross {pct(opp.gross_apr)} APR; round-trip costs {usd(c.total)} at {usd(opp.size_usd, 0)} "
+        f"({parts}; from {c.cost_basis.replace('_', ' ')}) -> net {pct(opp.net_apr)} APR"
     )
     be = "never" if opp.break_even_hours is None else f"{opp.break_even_hours:.1f} h"
     lines.append(
-        f"over {float(opp.hold_hours):g} h: funding ${float(opp.funding_usd):,.2f} on the settlement schedule, "
-        f"expected value ${float(opp.expected_value_usd):,.2f}; break-even {be}"
+        f"over {float(opp.hold_hours):g} h: funding {usd(opp.funding_usd)} on the settlement schedule, "
+        f"expected value {usd(opp.expected_value_usd)}; break-even {be}"
     )
     p = opp.uos_parts
     lines.append(

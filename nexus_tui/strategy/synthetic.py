@@ -102,15 +102,30 @@ def build_market(
             )
             taker = Decimal("0.0005") if interval == 8 else Decimal("0.00045")
             markets[key] = MarketInfo(
-                venue, symbol, base, settle, settle, MarketKind.PERP, Decimal("0.000001"), Decimal("0.001"),
-                Decimal("0.001"), maker_fee=Decimal("0.0002"), taker_fee=taker, funding_interval_hours=interval,
-            )  # fmt: skip
+                venue,
+                symbol,
+                base,
+                settle,
+                settle,
+                MarketKind.PERP,
+                Decimal("0.000001"),
+                Decimal("0.001"),
+                Decimal("0.001"),
+                maker_fee=Decimal("0.0002"),
+                taker_fee=taker,
+                funding_interval_hours=interval,
+            )
             depth_usd = 10 ** rng.uniform(4.3, 6.3)  # per side, across 20 levels
             tickers[key] = Ticker(
-                venue, symbol, now, None, None, None,
+                venue,
+                symbol,
+                now,
+                None,
+                None,
+                None,
                 volume_24h_usd=_q(depth_usd * rng.uniform(20, 200), "1"),
                 open_interest_usd=_q(depth_usd * rng.uniform(5, 50), "1"),
-            )  # fmt: skip
+            )
             if with_books:
                 books[key] = _book(rng, venue, symbol, float(mark), depth_usd, now)
             points = []
@@ -123,9 +138,18 @@ def build_market(
                 spot_symbol = f"{base}/{settle}"
                 spot_key = (venue, spot_symbol)
                 markets[spot_key] = MarketInfo(
-                    venue, spot_symbol, base, settle, None, MarketKind.SPOT, Decimal("0.000001"),
-                    Decimal("0.001"), Decimal("0.001"), maker_fee=Decimal("0.001"), taker_fee=Decimal("0.001"),
-                )  # fmt: skip
+                    venue,
+                    spot_symbol,
+                    base,
+                    settle,
+                    None,
+                    MarketKind.SPOT,
+                    Decimal("0.000001"),
+                    Decimal("0.001"),
+                    Decimal("0.001"),
+                    maker_fee=Decimal("0.001"),
+                    taker_fee=Decimal("0.001"),
+                )
                 if with_books:
                     books[spot_key] = _book(rng, venue, spot_symbol, float(mark), depth_usd, now)
     inputs = ScanInputs(
