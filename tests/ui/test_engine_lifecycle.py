@@ -150,8 +150,9 @@ async def test_config_screen_shows_the_config_with_secrets_masked(
         rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)}
         assert rows["trading.mode"] == "sim"
         assert rows["venues.bybit.enabled"] == "true"
-        assert rows["venues.bybit.api_secret"] == "**********"
-        assert rows["venues.bybit.api_key"] == "**********"
+        assert rows["venues.bybit.api_secret"] == "******** (set)"
+        assert rows["venues.bybit.api_key"] == "******** (set)"
+        assert rows["strategy.min_net_apr"] == "0.10"
         assert rows["venues.okx.api_key"] == "(not set)"
         shown = " ".join(f"{k} {v}" for k, v in rows.items())
         assert secret not in shown and "bybit-key-42" not in shown

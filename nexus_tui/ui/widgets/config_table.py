@@ -8,14 +8,13 @@ from typing import Any
 from pydantic import BaseModel
 from textual.widgets import DataTable
 
+from nexus_tui.config.render import MASK_UNSET, masked, scalar_text
 from nexus_tui.ui.widgets.filter_bar import matches
-
-NOT_SET = "(not set)"
 
 
 def config_rows(config: BaseModel) -> list[tuple[str, str]]:
-    """(dotted key, shown value). The model's own JSON dump masks every SecretStr."""
-    return list(_flatten(config.model_dump(mode="json"), ""))
+    """(dotted key, shown value), credentials masked exactly as `nexus-tui config show` masks them."""
+    return list(_flatten(masked(config), ""))
 
 
 def _flatten(value: Any, prefix: str) -> Iterator[tuple[str, str]]:
@@ -28,14 +27,12 @@ def _flatten(value: Any, prefix: str) -> Iterator[tuple[str, str]]:
 
 def _shown(value: Any) -> str:
     if value is None:
-        return NOT_SET
-    if isinstance(value, bool):
-        return "true" if value else "false"
+        return MASK_UNSET
     if isinstance(value, list | tuple):
         return ", ".join(_shown(v) for v in value) if value else "(none)"
     if isinstance(value, Mapping):
         return "(none)"
-    return str(value)
+    return scalar_text(value)
 
 
 class ConfigTable(DataTable[str]):
