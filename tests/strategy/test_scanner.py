@@ -31,7 +31,11 @@ def test_incremental_rescan_equals_a_fresh_scan(seed: int) -> None:
     rows = venue_update(market, "bybit", later, changed_share=0.2, seed=seed)
     scanner.update_quotes(rows)
     incremental = scanner.scan(later)
-    changed_assets = {r.symbol.split("/")[0] for r, old in zip(rows, _rows_of(market, "bybit"), strict=True) if r.rate != old.rate}
+    changed_assets = {
+        r.symbol.split("/")[0]
+        for r, old in zip(rows, _rows_of(market, "bybit"), strict=True)
+        if r.rate != old.rate
+    }
     assert incremental.stats.symbols_costed == len(changed_assets)  # only those were re-costed
 
     quotes = [q for q in market.inputs.quotes if q.venue != "bybit"] + rows
@@ -57,7 +61,10 @@ def test_the_same_trade_keeps_its_id_and_first_seen_time() -> None:
     scanner = Scanner(LOOSE)
     a = _only(_scan(scanner, [funding("binanceusdm", "0.0001"), funding("bybit", "0.0009")]))
     later = NOW + timedelta(seconds=10)
-    rows = [replace(funding("binanceusdm", "0.0002"), ts=later), replace(funding("bybit", "0.0011"), ts=later)]
+    rows = [
+        replace(funding("binanceusdm", "0.0002"), ts=later),
+        replace(funding("bybit", "0.0011"), ts=later),
+    ]
     b = _only(_scan(scanner, rows, later))
     assert a.id == b.id
     assert b.detected_at == NOW and b.as_of == later
@@ -105,7 +112,10 @@ def test_a_row_that_comes_back_is_seen_again() -> None:
     _scan(scanner, [funding("binanceusdm", "0.0001"), funding("bybit", "0.0009")])
     later = NOW + timedelta(seconds=300)
     assert not scanner.scan(later).opportunities  # aged out
-    fresh = [replace(funding("binanceusdm", "0.0001"), ts=later), replace(funding("bybit", "0.0009"), ts=later)]
+    fresh = [
+        replace(funding("binanceusdm", "0.0001"), ts=later),
+        replace(funding("bybit", "0.0009"), ts=later),
+    ]
     assert _scan(scanner, fresh, later).opportunities  # same rates, fresh again
 
 

@@ -1,4 +1,4 @@
-"""`nexus-tui scan --snapshot` on a real tape picks what a careful trader picks, and prints DESIGN.md's JSON."""
+"""`nexus-tui scan --snapshot` on a real tape: the careful trader's pick, and DESIGN.md's JSON."""
 
 from __future__ import annotations
 
@@ -51,7 +51,11 @@ def careful_trader(path: Path, horizon: Decimal = Decimal(72)) -> dict[str, tupl
 def test_the_scan_picks_the_careful_traders_venues() -> None:
     result = snapshot_scan(TAPE, StrategyParams())
     expected = careful_trader(TAPE)
-    held = {o.base: o for o in result.opportunities if o.type in (OpportunityType.CROSS_PERP, OpportunityType.CEX_DEX)}
+    held = {
+        o.base: o
+        for o in result.opportunities
+        if o.type in (OpportunityType.CROSS_PERP, OpportunityType.CEX_DEX)
+    }
     assert set(held) == set(expected) == {"ETH"}  # BTC's best pair nets under 10 % after fees
     for asset, (long_venue, short_venue, net) in expected.items():
         opp = held[asset]
