@@ -217,6 +217,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
             credentials=("apiKey", "privateKey"),
             uniform_interval=True,
             documented_interval_hours=1,
+            ws_funding=True,
             notes="/api/v1/info/markets marketStats; nextFundingRate there is a timestamp",
         ),
     }
