@@ -36,6 +36,7 @@ from nexus_tui.core.models import (
 )
 
 HOUR_MS = 3_600_000
+_INF = math.inf
 # No venue we know settles more than 4 % in one interval (Hyperliquid's cap, per hour); a figure
 # past 10 % is a unit error or garbage, not a market.
 ABSURD_RATE = Decimal("0.1")
@@ -142,7 +143,7 @@ _label_cache: dict[object, int | None] = {}
 
 def whole_hours(ms: int | float, tolerance: float = 0.02) -> int | None:
     """`ms` as a whole number of hours (1..24), or None when it is not one within `tolerance`."""
-    if ms <= 0:
+    if not ms > 0 or ms == _INF:  # also NaN
         return None
     hours = ms / HOUR_MS
     rounded = round(hours)
@@ -260,7 +261,6 @@ _new_funding_rate = _fast_funding_rate()
 _rate_cache: dict[object, Decimal] = {}
 _RATE_CACHE_MAX = 8192
 _ASSUMED = (FLAG_INTERVAL_ASSUMED,)
-_INF = math.inf
 
 
 def _price(value: object) -> Decimal | None:
@@ -386,7 +386,15 @@ def funding_rows(
             mark = get("markPrice")
         mark_price = None
         if mark is not None:
-            mark_price = _price(mark)
+            if mark.__class__ is str:  # the venue's own string: the common case, inlined
+                try:
+                    mark_price = Decimal(mark)
+                except InvalidOperation:
+                    mark_price = None
+                if mark_price is not None and not (mark_price.is_finite() and mark_price > 0):
+                    mark_price = None
+            else:
+                mark_price = _price(mark)
             if mark_price is None:
                 report.note("bad_mark_price")
         index = info.get(index_key) if info is not None and index_key is not None else None

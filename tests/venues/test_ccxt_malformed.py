@@ -348,3 +348,5 @@ def test_no_float_money_sneaks_in() -> None:
     assert parsing.decimal_or_none(math.inf) is None
     assert parsing.decimal_or_none(True) is None
     assert parsing.ms_or_none(datetime(2024, 1, 1).timestamp()) is None  # seconds, not ms
+    for label in (math.inf, -math.inf, math.nan, "infh", "1e400h", "30m", "0h", "25h"):
+        assert parsing.interval_hours_from_label(label) is None  # found by hypothesis: inf overflowed
