@@ -36,7 +36,7 @@ from nexus_tui.venues.ccxt_venue import CcxtVenue
 from nexus_tui.venues.health import VenueGuard
 
 SYMBOLS = 600
-SAMPLES = 40
+SAMPLES = 80
 WARMUP = 3
 CAPTURED_AT = datetime(2024, 11, 27, 13, 54, 20, tzinfo=UTC)
 _QUOTES = ("USDT", "USDC")
