@@ -25,6 +25,7 @@ import pytest
 from nexus_tui.core.models import OrderType, PositionSide, Side
 from nexus_tui.venues import parsing
 from nexus_tui.venues.parsing import ParseReport
+from nexus_tui.venues.profiles import profile_for
 from tests.venues.recorded import answer_everything_with, spot_market, static_entry, swap_market
 
 OBSERVED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -138,6 +139,18 @@ async def test_gate_fetch_funding_rates_inverse_contract() -> None:
     # "89025.82000000001" has 16 significant digits: ccxt's unified numbers are floats, which
     # keep the venue's digits only up to float precision (a 1e-16 relative difference here)
     assert row.index_price == Decimal("89025.82")
+    # ... which is why CcxtVenue reads the venue's own strings from `info` (the gate profile)
+    (exact,) = parsing.funding_rows(
+        "gate",
+        list(live.values()),
+        perpetuals={"BTC/USD:BTC"},
+        interval_for=lambda _s, r: (8, False),
+        observed_at=OBSERVED,
+        report=ParseReport("gate"),
+        exact_fields=profile_for("gate").exact_fields,
+    )
+    assert exact.index_price == Decimal("89025.82000000001")
+    assert exact.mark_price == Decimal("89029.86") and exact.rate == Decimal("0.0001")
 
 
 async def test_kucoinfutures_fetch_funding_rate() -> None:
