@@ -101,6 +101,7 @@ class NexusApp(App[None]):
         self.bridge: EngineBridge | None = None
         self.event_log: deque[Event] = deque(maxlen=event_log_size)
         self.events_dropped = 0
+        self._closing = False
         self.engine_events: Signal[EngineEvents] = Signal(self, "engine-events")
 
     @property
@@ -215,15 +216,15 @@ class NexusApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpModal):
             return
-        screen_bindings = [b for _, b in self.screen._bindings] if isinstance(self.screen, DeskScreen) else []
-        self.push_screen(HelpModal(screen_bindings))
+        screen = self.screen
+        self.push_screen(HelpModal(screen.own_bindings() if isinstance(screen, DeskScreen) else []))
 
     async def action_quit(self) -> None:
         """Quit; once the desk is open, ask first (the engine stops, open positions stay open)."""
         if not self.unlocked:
             self.exit()
             return
-        if isinstance(self.screen, ConfirmModal):
+        if self._closing or isinstance(self.screen, ConfirmModal):
             return
         self.push_screen(ConfirmModal(self.quit_question(), yes="Quit", no="Stay"), self._quit_answered)
 
@@ -235,12 +236,24 @@ class NexusApp(App[None]):
             "[b]y[/b] quit  ·  [b]n[/b] / [b]escape[/b] stay"
         )
 
-    async def _quit_answered(self, confirmed: bool | None) -> None:
-        if confirmed:
-            await self.close_desk()
+    def _quit_answered(self, confirmed: bool | None) -> None:
+        if confirmed and not self._closing:
+            self._closing = True
+            # A worker, so the screen stays alive while a kill in progress finishes and venues close.
+            self.run_worker(
+                self.close_desk(),
+                name="close-desk",
+                group=ENGINE_GROUP,
+                description="Stopping the engine",
+                exclusive=False,
+                exit_on_error=False,
+            )
 
     async def close_desk(self) -> None:
-        """Stop the engine cleanly (services, venues), then exit."""
-        if self.bridge is not None:
-            await self.bridge.stop()
-        self.exit()
+        """Stop the engine cleanly (a running kill first, then services and venues), then exit."""
+        try:
+            if self.bridge is not None:
+                self.notify("Stopping the engine…", timeout=30)
+                await self.bridge.stop()
+        finally:
+            self.exit()

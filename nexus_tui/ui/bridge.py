@@ -37,11 +37,8 @@ class EngineBridge:
         self.pace_s = pace_s
         self._subscription: Subscription | None = None
         self._workers: list[Worker[None]] = []
+        self._kills: list[Worker[None]] = []
         self._stop_requested = asyncio.Event()
-
-    @property
-    def running(self) -> bool:
-        return self.engine.status is EngineStatus.RUNNING
 
     def start(self) -> None:
         """Subscribe first, then start: the log must show the engine's own "started" event."""
@@ -65,16 +62,22 @@ class EngineBridge:
 
     def kill(self, reason: str) -> Worker[None]:
         """Run the kill switch as an App worker: it outlives the modal that asked for it."""
-        return self.app.run_worker(
+        worker: Worker[None] = self.app.run_worker(
             self.engine.kill(reason),
             name="kill-switch",
             group=ENGINE_GROUP,
             description="Kill switch",
             exit_on_error=False,
         )
+        self._kills.append(worker)
+        return worker
 
     async def stop(self) -> None:
-        """Stop the engine cleanly (its services, its venues), then let both workers end."""
+        """Let a kill switch in progress finish, stop the engine cleanly (its services, its venues),
+        then let both workers end."""
+        for kill in self._kills:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await kill.wait()
         if self.engine.status in (EngineStatus.STARTING, EngineStatus.RUNNING):
             await self.engine.stop()
         self._stop_requested.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -187,3 +188,33 @@ async def test_engine_stops_even_when_the_app_ends_without_the_quit_dialog(
         app.exit()
         await pilot.pause()
     assert engines[0].status is EngineStatus.STOPPED
+
+
+async def test_quitting_during_a_kill_lets_the_kill_finish_first(
+    make_app: MakeApp, vault: Vault, desk_clock: ManualClock
+) -> None:
+    steps: list[str] = []
+    kill_may_finish = asyncio.Event()
+
+    class SlowToFlatten(Engine):
+        async def kill(self, reason: str = "kill switch") -> None:
+            steps.append("kill started")
+            await kill_may_finish.wait()  # cancelling orders and closing positions takes a while
+            await super().kill(reason)
+            steps.append("kill done")
+
+        async def stop(self) -> None:
+            steps.append("stop")
+            await super().stop()
+
+    app = make_app(vault=vault, engine_factory=lambda config: SlowToFlatten(clock=desk_clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+k", "y")
+        await wait_until(pilot, lambda: steps == ["kill started"], "the kill is under way")
+        await pilot.press("q", "y")
+        await pilot.pause()
+        assert steps == ["kill started"], "the engine is not stopped under a running kill"
+        kill_may_finish.set()
+        await wait_until(pilot, lambda: "stop" in steps, "the engine stopped")
+    assert steps == ["kill started", "kill done", "stop"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -31,6 +32,10 @@ class DeskScreen(Screen[None]):
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
+
+    def own_bindings(self) -> list[Binding]:
+        """This screen's keys beyond the desk's (for the help screen)."""
+        return [b for b in self.BINDINGS if isinstance(b, Binding)]
 
     def start_filter(self) -> None:
         """Open this screen's filter (only called when CAN_FILTER)."""
