@@ -208,3 +208,72 @@ async def test_extended_markets_stats_through_the_implicit_api() -> None:
     assert row.interval_hours == 1 and row.flags == (FLAG_INTERVAL_ASSUMED,)
     report = venue.last_funding_report
     assert report is not None and report.bad == 1 and report.reasons["no_symbol"] == 1
+
+
+# -- venues with no recording: ccxt's documented example answers through ccxt and our parser ----
+
+OKX_FUNDING_EXAMPLE = {  # ccxt/async_support/okx.py, fetchFundingRates
+    "fundingRate": "0.00027815",
+    "fundingTime": "1634256000000",
+    "instId": "BTC-USD-SWAP",
+    "instType": "SWAP",
+    "nextFundingRate": "0.00017",
+    "nextFundingTime": "1634284800000",
+}
+BITGET_FUNDING_EXAMPLE = {  # ccxt/async_support/bitget.py, fetchFundingRates (current-fund-rate)
+    "symbol": "BTCUSDT",
+    "fundingRate": "-0.000024",
+    "fundingRateInterval": "8",
+    "nextUpdate": "1761667200000",
+    "minFundingRate": "-0.003",
+    "maxFundingRate": "0.003",
+}
+
+
+@pytest.mark.parametrize(
+    ("exchange_id", "market", "example", "rate", "next_ms"),
+    [
+        (
+            "okx",
+            swap_market("BTC/USD:BTC", "BTC-USD-SWAP", linear=False),
+            OKX_FUNDING_EXAMPLE,
+            "0.00027815",
+            1634256000000,
+        ),
+        (
+            "bitget",
+            swap_market("BTC/USDT:USDT", "BTCUSDT"),
+            BITGET_FUNDING_EXAMPLE,
+            "-0.000024",
+            1761667200000,
+        ),
+    ],
+)
+async def test_interval_from_the_row_on_venues_without_a_recording(
+    exchange_id: str, market: dict[str, object], example: dict[str, str], rate: str, next_ms: int
+) -> None:
+    from nexus_tui.venues.funding_intervals import FundingIntervals
+    from nexus_tui.venues.parsing import ParseReport, funding_rows
+
+    exchange = getattr(ccxt_async, exchange_id)()
+    try:
+        exchange.set_markets([market])
+        unified = exchange.parse_funding_rates([example])
+    finally:
+        await exchange.close()
+    intervals = FundingIntervals(profile_for(exchange_id))
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    intervals.begin(now)
+    (row,) = funding_rows(
+        exchange_id,
+        list(unified.values()),
+        perpetuals={market["symbol"]},
+        interval_for=intervals.lookup,
+        observed_at=now,
+        report=ParseReport(exchange_id),
+        exact_fields=profile_for(exchange_id).exact_fields,
+    )
+    assert row.interval_hours == 8 and row.flags == ()
+    assert row.rate == Decimal(rate)
+    assert row.next_funding_ts is not None and int(row.next_funding_ts.timestamp() * 1000) == next_ms
+    assert intervals.source_of(str(market["symbol"])) is IntervalSource.RATE_ROW
