@@ -20,6 +20,7 @@ from nexus_tui.core.errors import NexusError
 
 if TYPE_CHECKING:
     from nexus_tui.config.commands import ConfigSession
+    from nexus_tui.config.schema import NexusConfig
 
 T = TypeVar("T")
 
@@ -342,6 +343,98 @@ def config_passwd(
 
     options = vault_options(ctx, home, password_file, password_stdin)
     typer.echo(guarded(lambda: commands.passwd(config_session(options))))
+
+
+def _desk_config(options: VaultOptions) -> NexusConfig | None:
+    """The unlocked config, or None (built-in defaults: the simulated market) when there is no vault."""
+    from nexus_tui.config.vault import Vault
+
+    session = config_session(options)
+    return session.unlock().config if Vault.exists(session.home) else None
+
+
+@app.command()
+def funding(
+    ctx: typer.Context,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    venues: Annotated[str | None, typer.Option(help="Only these venues, comma-separated.")] = None,
+    snapshot: Annotated[
+        Path | None, typer.Option(help="Read a funding tape (CSV, JSON Lines or ccxt JSON), not the venues.")
+    ] = None,
+    venue: Annotated[
+        str | None, typer.Option(help="The exchange a ccxt funding JSON file came from.")
+    ] = None,
+    interval_hours: Annotated[
+        int | None, typer.Option(min=1, max=24, help="Funding interval for a one-entry ccxt history file.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Simulated market seed (sim mode).")] = None,
+    home: HomeOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
+) -> None:
+    """Print the reconciled funding book once: rate per interval and per hour, APR, source, flags."""
+    from nexus_tui.market import commands
+
+    options = vault_options(ctx, home, password_file, password_stdin)
+
+    def report() -> str:
+        config = None if snapshot is not None else _desk_config(options)
+        return commands.funding_report(
+            config,
+            json_out=json_out,
+            venues=commands.parse_venues(venues),
+            snapshot=snapshot,
+            venue=venue,
+            interval_hours=interval_hours,
+            seed=seed,
+            warn=lambda line: typer.echo(f"nexus-tui: {line}", err=True),
+        )
+
+    typer.echo(guarded(report))
+
+
+@app.command()
+def record(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="The tape to write (.csv or .jsonl).")],
+    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds (clock time).")] = None,
+    interval: Annotated[float | None, typer.Option(help="Seconds between snapshots (clock time).")] = None,
+    speed: Annotated[float | None, typer.Option(help="Run the simulated clock N times faster.")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv or jsonl (default: from the name).")
+    ] = None,
+    venues: Annotated[str | None, typer.Option(help="Only these venues, comma-separated.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Simulated market seed (sim mode).")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite --out if it exists.")] = False,
+    home: HomeOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
+) -> None:
+    """Record the funding book over time as a tape; Ctrl-C stops cleanly, keeping what was written."""
+    from nexus_tui.market import commands
+
+    options = vault_options(ctx, home, password_file, password_stdin)
+    recording = commands.Recording(out)
+    try:  # not `guarded`: Ctrl-C is how a recording normally ends, so it exits 0
+        commands.record_command(
+            _desk_config(options),
+            recording,
+            duration_s=duration,
+            interval_s=interval,
+            speed=speed,
+            fmt=fmt,
+            venues=commands.parse_venues(venues),
+            seed=seed,
+            force=force,
+        )
+    except NexusError as exc:
+        fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo(f"nexus-tui: stopped; {recording.rows} row(s) in {out}", err=True)
+        return
+    typer.echo(
+        f"nexus-tui: recorded {recording.rows} row(s), {recording.passes} pass(es), to {out}", err=True
+    )
 
 
 def main() -> None:

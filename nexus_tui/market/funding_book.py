@@ -207,6 +207,11 @@ class FundingBook:
         self._jump_episodes = 0
         self.recent_rejections: deque[tuple[datetime, Rejection]] = deque(maxlen=100)
 
+    @property
+    def clock(self) -> Clock:
+        """The clock ages and staleness are measured against."""
+        return self._clock
+
     # -- writing -------------------------------------------------------------------------
     def ingest(self, rows: Iterable[FundingRate]) -> IngestReport:
         """Screen and keep a batch of rows (either source, any venues). Never raises on bad rows."""

@@ -48,7 +48,9 @@ class FundingRefresher:
         down_after_failures: int = 2,
         max_backoff_s: float = 60.0,
         stale_check_s: float = 5.0,
+        before_refresh: Callable[[], object] | None = None,
     ) -> None:
+        """`before_refresh` runs before each pass: it brings a simulated market up to the clock."""
         if interval_s <= 0 or timeout_s <= 0 or down_after_failures < 1:
             raise ValueError("refresh interval and timeout must be positive, failures at least 1")
         self.book = book
@@ -58,6 +60,7 @@ class FundingRefresher:
         self.down_after_failures = down_after_failures
         self.max_backoff_s = max_backoff_s
         self.stale_check_s = stale_check_s
+        self.before_refresh = before_refresh
         self.feeds: dict[str, FeedState] = {}
 
     def add_venue(self, venue: Venue, interval_s: float | None = None) -> None:
@@ -79,6 +82,8 @@ class FundingRefresher:
         return await self._refresh(list(self.feeds.values()))
 
     async def _refresh(self, feeds: list[FeedState]) -> dict[str, IngestReport | None]:
+        if self.before_refresh is not None:
+            self.before_refresh()
         reports = await asyncio.gather(*(self._refresh_one(feed) for feed in feeds))
         self.book.check_stale()
         return {feed.name: report for feed, report in zip(feeds, reports, strict=True)}

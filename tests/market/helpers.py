@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from nexus_tui.core.clock import Clock
 from nexus_tui.core.errors import VenueUnavailable
 from nexus_tui.core.models import FundingRate, FundingSource, HealthState, MarketInfo, VenueHealth
 
@@ -34,13 +36,17 @@ def rate(
 
 
 class FakeVenue:
-    """Answers fetch_funding_rates from a script; `fail` makes the next calls raise."""
+    """Answers fetch_funding_rates with `rows` (re-stamped at the clock's time when given one);
+    `fail` makes calls raise VenueUnavailable, `hang` makes them never answer, `crash` raises
+    that exception as an adapter bug would."""
 
-    def __init__(self, venue_id: str, rows: Sequence[FundingRate] = ()) -> None:
+    def __init__(self, venue_id: str, rows: Sequence[FundingRate] = (), clock: Clock | None = None) -> None:
         self._id = venue_id
         self.rows: list[FundingRate] = list(rows)
+        self.clock = clock
         self.fail = False
         self.hang = False
+        self.crash: BaseException | None = None
         self.calls = 0
 
     @property
@@ -60,8 +66,13 @@ class FakeVenue:
         self.calls += 1
         if self.hang:
             await asyncio.Event().wait()
+        if self.crash is not None:
+            raise self.crash
         if self.fail:
             raise VenueUnavailable(self._id, "connection refused")
+        if self.clock is not None:
+            now = self.clock.now()
+            return [replace(row, ts=now) for row in self.rows]
         return list(self.rows)
 
     def health(self) -> VenueHealth:
