@@ -44,6 +44,7 @@ class LegGate(NamedTuple):
 
 
 PASS = LegGate((), (), None)
+BLOCKING_FLAGS = frozenset({"stale", "venue_down"})  # a row carrying one never passes its gate
 
 
 class PredictionEntry(NamedTuple):
@@ -61,6 +62,7 @@ class MarketCaches:
     fee_bound: dict[MarketKey, float] = field(default_factory=dict)
     predictions: dict[MarketKey, PredictionEntry] = field(default_factory=dict)
     eligibility: dict[MarketKey, tuple[tuple[str, ...], str | None]] = field(default_factory=dict)
+    market_ok: dict[MarketKey, bool] = field(default_factory=dict)  # eligibility and blacklist pass
     spots: dict[MarketKey, object] = field(default_factory=dict)  # perp -> its spot market (or None)
     ids: dict[tuple[object, ...], str] = field(default_factory=dict)
 
@@ -68,6 +70,7 @@ class MarketCaches:
         """A book or ticker changed."""
         self.costs.pop(key, None)
         self.eligibility.pop(key, None)
+        self.market_ok.pop(key, None)
 
     def forget_market(self, key: MarketKey) -> None:
         """A market's listing or fee data changed."""
@@ -115,6 +118,7 @@ class ScanContext:
         self._schedules: dict[MarketKey, Schedule] = {}
         self._gates: dict[MarketKey, LegGate] = {}
         self._venue_gates: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._venue_ok: dict[str, bool] = {}
 
     # -- fees and costs ------------------------------------------------------------------
     def fees(self, venue: str, symbol: str) -> Fees:
@@ -178,6 +182,11 @@ class ScanContext:
             venue_hard, venue_ineligible = self._venue_gate(row.venue)
             market_ineligible, blacklisted = self._market_gate(key, row.base, True)
             hard = venue_hard
+            if "venue_down" in row.flags:
+                venue_ineligible = (
+                    *venue_ineligible,
+                    f"venue down: {row.venue} (funding API unreachable; the rate is the secondary source's)",
+                )
             if row.observed_at < self.stale_before or "stale" in row.flags:
                 hard = (
                     *leg_hard_failures(
@@ -191,6 +200,23 @@ class ScanContext:
                 gate = PASS
             self._gates[key] = gate
         return gate
+
+    def passes(self, row: LegRow) -> bool:
+        """`gate(row) is PASS`, answered without building the gate (the scan's hot path)."""
+        if row.observed_at < self.stale_before or (row.flags and not BLOCKING_FLAGS.isdisjoint(row.flags)):
+            return False
+        venue_ok = self._venue_ok.get(row.venue)
+        if venue_ok is None:
+            hard, ineligible = self._venue_gate(row.venue)
+            venue_ok = self._venue_ok[row.venue] = not (hard or ineligible)
+        if not venue_ok:
+            return False
+        key = (row.venue, row.symbol)
+        market_ok = self.caches.market_ok.get(key)
+        if market_ok is None:
+            ineligible, blacklisted = self._market_gate(key, row.base, True)
+            market_ok = self.caches.market_ok[key] = not ineligible and blacklisted is None
+        return market_ok
 
     def spot_gate(self, venue: str, symbol: str, base: str) -> LegGate:
         key = (venue, symbol)

@@ -14,7 +14,6 @@ Type A and E use the same bound-and-stop idea over their (fewer) options.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -31,6 +30,7 @@ from nexus_tui.strategy.candidates import (
 )
 from nexus_tui.strategy.context import PASS, ScanContext
 from nexus_tui.strategy.models import LegRow, Opportunity
+from nexus_tui.strategy.schedule import Schedule
 from nexus_tui.strategy.venues import USD_STABLECOINS
 
 EPS = 1e-12  # float slack on bounds; a pair this close to the best is a tie
@@ -71,21 +71,38 @@ MARGIN_USD = 1e-6
 MARGIN_HOURLY = 1e-15
 
 
-class Leg(NamedTuple):
-    """A usable perp (its gates pass) with the floats the searches order by."""
-
-    row: LegRow
-    fee: float  # round-trip fee fraction: the least its round trip can cost
-    yearly: float  # hourly rate x 8760
+# A usable perp (its gates pass) with the floats the searches order by, as a plain tuple (built
+# for every market on every scan, so kept cheap): (row, fee, yearly, a, b, first_ms, interval_ms)
+#   fee       round-trip fee fraction: the least its round trip can cost
+#   yearly    hourly rate x 8760
+#   a / b     as the short / long leg: +/- yearly minus the fee bound as APR over the horizon
+#   first_ms  to its next settlement; interval_ms its funding interval
+Leg = tuple[LegRow, float, float, float, float, int, int]
 
 
 def usable_legs(ctx: ScanContext, perps: Sequence[LegRow]) -> list[Leg]:
-    out = []
-    gate = ctx.gate
+    out: list[Leg] = []
+    passes = ctx.passes
+    fee_bounds = ctx.caches.fee_bound
     fee_bound = ctx.fee_bound
+    k = ctx.apr_per_cost
+    now_ms = ctx.now_ms
     for r in perps:
-        if gate(r) is PASS:
-            out.append(Leg(r, fee_bound(r.venue, r.symbol), r.hourly * HOURS_PER_YEAR_F))
+        if not passes(r):
+            continue
+        fee = fee_bounds.get((r.venue, r.symbol))
+        if fee is None:
+            fee = fee_bound(r.venue, r.symbol)
+        yearly = r.hourly * HOURS_PER_YEAR_F
+        fee_apr = fee * k
+        interval = r.interval_hours * 3_600_000
+        if r.next_ms is None:
+            first = ctx.schedule(r).first_ms
+        else:
+            first = r.next_ms - now_ms
+            if first <= 0:
+                first += (-first // interval + 1) * interval
+        out.append((r, fee, yearly, yearly - fee_apr, -yearly - fee_apr, first, interval))
     return out
 
 
@@ -102,26 +119,32 @@ class Screen:
         self.size = float(p.size_usd)
         self.min_ev = float(p.min_expected_value_usd) - MARGIN_USD
         self.horizon_ms = ctx.horizon_ms
+        self.max_break_even_ms = float(p.max_break_even_hours) * 3_600_000 + 1.0
 
-    def cross(self, long: LegRow, short: LegRow, best: Candidate | None) -> bool:
-        ctx = self.ctx
-        lc = ctx.costs(long.venue, long.symbol)
-        sc = ctx.costs(short.venue, short.symbol)
+    def cross(self, long: LegRow, short: LegRow, best_net: float) -> bool:
+        delta = short.hourly - long.hourly
+        if delta <= self.delta_floor:
+            return False
+        costs = self.ctx.costs
+        lc = costs(long.venue, long.symbol)
+        sc = costs(short.venue, short.symbol)
         if not (lc.long_ok and sc.short_ok):
             return False
-        if short.hourly - long.hourly <= self.delta_floor:
-            return False
         rt = lc.round_trip_f + sc.round_trip_f
-        net = (short.hourly - long.hourly) * HOURS_PER_YEAR_F - rt * self.k
-        if net < self.floor or (best is not None and net < best.net_apr_f - MARGIN_APR):
+        net = delta * HOURS_PER_YEAR_F - rt * self.k
+        if net < self.floor or net < best_net - MARGIN_APR:
             return False
-        funding = short.rate_f * ctx.schedule(short).count(self.horizon_ms) - long.rate_f * ctx.schedule(
-            long
-        ).count(self.horizon_ms)
-        return (funding - rt) * self.size >= self.min_ev
+        schedule, horizon = self.ctx.schedule, self.horizon_ms
+        ss, ls = schedule(short), schedule(long)
+        funding = short.rate_f * ss.count(horizon) - long.rate_f * ls.count(horizon)
+        if (funding - rt) * self.size < self.min_ev:
+            return False
+        return earliest_break_even_ms(rt, ((short.rate_f, ss), (-long.rate_f, ls))) <= self.max_break_even_ms
 
-    def spot_perp(self, perp: LegRow, spot: SpotRow, borrow: float, best: Candidate | None) -> bool:
+    def spot_perp(self, perp: LegRow, spot: SpotRow, borrow: float, best_net: float) -> bool:
         ctx = self.ctx
+        if abs(perp.hourly) <= self.delta_floor:
+            return False
         pc = ctx.costs(perp.venue, perp.symbol)
         sc = ctx.costs(spot.venue, spot.symbol)
         if perp.rate_f > 0:
@@ -129,49 +152,74 @@ class Screen:
                 return False
         elif not (pc.long_ok and sc.short_ok):
             return False
-        if abs(perp.hourly) <= self.delta_floor:
-            return False
         rt = pc.round_trip_f + sc.round_trip_f
         net = abs(perp.hourly) * HOURS_PER_YEAR_F - rt * self.k - borrow
-        return not (net < self.floor or (best is not None and net < best.net_apr_f - MARGIN_APR))
+        return not (net < self.floor or net < best_net - MARGIN_APR)
+
+
+NO_BEST = float("-inf")
+
+
+def earliest_break_even_ms(fixed: float, flows: Sequence[tuple[float, Schedule]]) -> float:
+    """A lower bound on the break-even time: funding collected by t is at most
+    t x (average rate) + sum(max(r, 0) - r x first / interval), so it cannot reach `fixed` sooner
+    (schedule.py's break_even_hours has the derivation). Infinite when it never can."""
+    rate = 0.0
+    upper = 0.0
+    for r, s in flows:
+        rate += r / s.interval_ms
+        upper += (r if r > 0.0 else 0.0) - r * s.first_ms / s.interval_ms
+    if upper >= fixed:
+        return 0.0
+    if rate <= 0.0:
+        return float("inf")
+    return (fixed - upper) / rate - 1.0
+
+
+def _by_a(g: Leg) -> tuple[float, str, str]:
+    return (-g[3], g[0].venue, g[0].symbol)
+
+
+def _by_b(g: Leg) -> tuple[float, str, str]:
+    return (-g[4], g[0].venue, g[0].symbol)
 
 
 # -- type B / C ---------------------------------------------------------------------------
 
 
 def best_cross(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
-    k = ctx.apr_per_cost
-    best: Candidate | None = None
-    costed = 0
+    """Shorts by a, longs by b, both descending; a pair's bound is a + b. Pairs are visited row
+    by row and each row stops at the first bound that cannot beat the threshold (the minimum APR,
+    or the best viable net found so far): every pair left out has a bound, hence a net APR, no
+    better than the answer."""
     if len(legs) < 2:
-        return Search(None, 0)
-    shorts = sorted(legs, key=lambda g: (g.fee * k - g.yearly, g.row.venue, g.row.symbol))
-    longs = sorted(legs, key=lambda g: (g.yearly + g.fee * k, g.row.venue, g.row.symbol))
-    a = [g.yearly - g.fee * k for g in shorts]  # a(S): what a short leg adds to the bound
-    b = [-g.yearly - g.fee * k for g in longs]  # b(L): what a long leg adds
-    n = len(legs)
+        return NOTHING
+    shorts = sorted(legs, key=_by_a)
+    longs = sorted(legs, key=_by_b)
     screen = Screen(ctx)
     floor = screen.floor
-    heap = [(-(a[0] + b[0]), 0, 0)]
-    seen = {(0, 0)}
-    while heap:
-        neg_bound, i, j = heapq.heappop(heap)
-        bound = -neg_bound
-        if bound < floor or (best is not None and bound <= best.net_apr_f + EPS):
+    best: Candidate | None = None
+    best_net = NO_BEST
+    threshold = floor  # a bound must reach this (and exceed the best by EPS) to be worth a look
+    costed = 0
+    top_b = longs[0][4]
+    for s in shorts:
+        a = s[3]
+        if a + top_b < threshold:
             break
-        if i + 1 < n and (i + 1, j) not in seen:
-            seen.add((i + 1, j))
-            heapq.heappush(heap, (-(a[i + 1] + b[j]), i + 1, j))
-        if j + 1 < n and (i, j + 1) not in seen:
-            seen.add((i, j + 1))
-            heapq.heappush(heap, (-(a[i] + b[j + 1]), i, j + 1))
-        short, long = shorts[i].row, longs[j].row
-        if short.venue == long.venue or not screen.cross(long, short, best):
-            continue
-        cand = cost_cross(ctx, long, short)
-        costed += 1
-        if cand.viable and _better(cand, best):
-            best = cand
+        short = s[0]
+        for g in longs:
+            bound = a + g[4]
+            if bound < threshold:
+                break
+            long = g[0]
+            if long.venue == short.venue or not screen.cross(long, short, best_net):
+                continue
+            cand = cost_cross(ctx, long, short)
+            costed += 1
+            if cand.viable and cand.net_apr_f > best_net:
+                best, best_net = cand, cand.net_apr_f
+                threshold = max(floor, best_net + EPS)
     return Search(best, costed)
 
 
@@ -213,88 +261,89 @@ def spot_market(ctx: ScanContext, perp: LegRow) -> SpotRow | None:
 
 def best_spot_perp(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
     if not ctx.markets:
-        return Search(None, 0)
+        return NOTHING
     k = ctx.apr_per_cost
     options: list[tuple[float, str, LegRow, SpotRow, float]] = []
-    for g in legs:
-        r = g.row
+    for r, perp_fee, yearly, *_ in legs:
         spot = spot_market(ctx, r)
-        if spot is None or not ctx.spot_gate(spot.venue, spot.symbol, spot.base).passes:
+        if spot is None or ctx.spot_gate(spot.venue, spot.symbol, spot.base) is not PASS:
             continue
-        fee = (g.fee + ctx.fee_bound(spot.venue, spot.symbol)) * k
+        fee = (perp_fee + ctx.fee_bound(spot.venue, spot.symbol)) * k
         borrow = float(ctx.params.borrow_apr.get((spot.venue, spot.base), 0)) if r.rate < 0 else 0.0
-        options.append((abs(g.yearly) - fee - borrow, r.venue, r, spot, borrow))
+        options.append((abs(yearly) - fee - borrow, r.venue, r, spot, borrow))
+    if not options:
+        return NOTHING
     options.sort(key=lambda t: (-t[0], t[1]))
     best: Candidate | None = None
+    best_net = NO_BEST
     costed = 0
     screen = Screen(ctx)
     for bound, _, perp, spot, borrow in options:
-        if bound < screen.floor or (best is not None and bound <= best.net_apr_f + EPS):
+        if bound < screen.floor or bound <= best_net + EPS:
             break
-        if not screen.spot_perp(perp, spot, borrow, best):
+        if not screen.spot_perp(perp, spot, borrow, best_net):
             continue
         cand = cost_spot_perp(ctx, perp, spot)
         costed += 1
-        if cand.viable and _better(cand, best):
-            best = cand
+        if cand.viable and cand.net_apr_f > best_net:
+            best, best_net = cand, cand.net_apr_f
     return Search(best, costed)
 
 
 # -- type E ---------------------------------------------------------------------------------
 
 
+def _count(first_ms: int, interval_ms: int, window_ms: int) -> int:
+    return 0 if window_ms < first_ms else (window_ms - first_ms) // interval_ms + 1
+
+
 def best_temporal(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
     """Capture one imminent settlement, hedged by the perp (or spot) that costs least through it."""
-    p = ctx.params
     lead_ms = ctx.lead_ms
     max_wait_ms = ctx.max_wait_ms
-    captures = [
-        g for g in legs if g.row.rate_f != 0.0 and lead_ms <= ctx.schedule(g.row).first_ms <= max_wait_ms
-    ]
+    captures = [g for g in legs if lead_ms <= g[5] <= max_wait_ms and g[0].rate_f != 0.0]
     if not captures:
-        return Search(None, 0)
+        return NOTHING
+    p = ctx.params
     size = float(p.size_usd)
     min_ev = float(p.min_expected_value_usd) - MARGIN_USD
     delay_ms = ctx.delay_ms
     longest = max_wait_ms + delay_ms
     # The most any hedge leg can add over the longest window, and the cheapest round trip.
-    hedge_gain = max(abs(g.row.rate_f) * ctx.schedule(g.row).count(longest) for g in legs)
-    least_fee = min(g.fee for g in legs)
+    hedge_gain = max(abs(g[0].rate_f) * _count(g[5], g[6], longest) for g in legs)
+    least_fee = min(g[1] for g in legs)
     best: Candidate | None = None
+    best_net = NO_BEST
     costed = 0
     floor = ctx.min_net_apr_f - MARGIN_APR
-    for g in captures:
-        capture = g.row
-        schedule = ctx.schedule(capture)
-        window_ms = schedule.first_ms + delay_ms
-        caught = abs(capture.rate_f) * schedule.count(window_ms)
+    for capture, fee_x, _, _, _, first_x, interval_x in captures:
+        window_ms = first_x + delay_ms
+        caught = abs(capture.rate_f) * _count(first_x, interval_x, window_ms)
         spot = spot_market(ctx, capture)
         cheapest = least_fee if spot is None else min(least_fee, ctx.fee_bound(spot.venue, spot.symbol))
-        ceiling = caught + hedge_gain - g.fee - cheapest  # funding minus costs, as a fraction
+        ceiling = caught + hedge_gain - fee_x - cheapest  # funding minus costs, as a fraction
         per_year = HOURS_PER_YEAR_F * 3_600_000 / window_ms
         if ceiling * size < min_ev or ceiling * per_year < floor:
             continue
         short_capture = capture.rate > 0
         options: list[tuple[float, str, str, LegRow | SpotRow]] = []
-        for h in legs:
-            hedge = h.row
+        for hedge, fee_h, _, _, _, first_h, interval_h in legs:
             if hedge.venue == capture.venue:
                 continue
-            count = ctx.schedule(hedge).count(window_ms)
-            flow = (-hedge.rate_f if short_capture else hedge.rate_f) * count
-            options.append(((caught + flow - g.fee - h.fee) * per_year, hedge.venue, hedge.symbol, hedge))
-        if spot is not None and ctx.spot_gate(spot.venue, spot.symbol, spot.base).passes:
-            bound = (caught - g.fee - ctx.fee_bound(spot.venue, spot.symbol)) * per_year
+            flow = (-hedge.rate_f if short_capture else hedge.rate_f) * _count(first_h, interval_h, window_ms)
+            options.append(((caught + flow - fee_x - fee_h) * per_year, hedge.venue, hedge.symbol, hedge))
+        if spot is not None and ctx.spot_gate(spot.venue, spot.symbol, spot.base) is PASS:
+            bound = (caught - fee_x - ctx.fee_bound(spot.venue, spot.symbol)) * per_year
             options.append((bound, spot.venue, spot.symbol, spot))
         options.sort(key=lambda t: (-t[0], t[1], t[2]))
-        capture_ts = ctx.now + timedelta(milliseconds=schedule.first_ms)
+        capture_ts = ctx.now + timedelta(milliseconds=first_x)
         for bound, _, _, hedge_row in options:
-            if bound < floor or (best is not None and bound <= best.net_apr_f + EPS):
+            if bound < floor or bound <= best_net + EPS:
                 break
             cand = cost_temporal(ctx, capture, hedge_row, window_ms, capture_ts)
             costed += 1
-            if cand.viable and _better(cand, best):
-                best = cand
+            if cand.viable and cand.net_apr_f > best_net:
+                best, best_net = cand, cand.net_apr_f
     return Search(best, costed)
 
 
@@ -311,7 +360,10 @@ def evaluate_base(ctx: ScanContext, perps: Sequence[LegRow]) -> BaseResult:
         best_spot_perp(ctx, legs) if p.spot_perp else NOTHING,
         best_temporal(ctx, legs) if p.temporal else NOTHING,
     )
-    return _result(ctx, linear, searches, n_pairs(linear))
+    viable = tuple(assemble(ctx, s.best) for s in searches if s.best is not None)
+    return BaseResult(
+        viable, sum(s.costed for s in searches), n_pairs(linear), recost_time(ctx, linear, legs)
+    )
 
 
 def explain_base(
@@ -405,19 +457,18 @@ def _result(
     return BaseResult(viable, sum(s.costed for s in searches), possible, recost_time(ctx, perps))
 
 
-def recost_time(ctx: ScanContext, perps: Sequence[LegRow]) -> datetime:
-    """When this base's figures go out of date with no new data: a settlement, a row ageing out."""
-    now = ctx.now
+def recost_time(ctx: ScanContext, perps: Sequence[LegRow], legs: Sequence[Leg] | None = None) -> datetime:
+    """When this base's figures go out of date with no new data: a settlement of a usable leg,
+    a fresh row ageing out, or the periodic re-cost."""
     due_ms = ctx.recost_after_ms
-    for r in perps:
-        first = ctx.schedule(r).first_ms
-        if first < due_ms:
-            due_ms = first
-    due = now + timedelta(milliseconds=due_ms)
+    if legs is None:
+        legs = usable_legs(ctx, perps)
+    for g in legs:
+        if g[5] < due_ms:
+            due_ms = g[5]
+    due = ctx.now + timedelta(milliseconds=due_ms)
     stale_before = ctx.stale_before
-    fresh = [r.observed_at for r in perps if r.observed_at >= stale_before]
-    if fresh:
-        ages_out = min(fresh) + ctx.max_age
-        if ages_out < due:
-            due = ages_out
+    oldest = min((r.observed_at for r in perps if r.observed_at >= stale_before), default=None)
+    if oldest is not None and oldest + ctx.max_age < due:
+        due = oldest + ctx.max_age
     return due

@@ -169,12 +169,14 @@ def _first_below(f: Callable[[float], float], threshold: float, cap_hours: float
     """First hour at which the spread path falls to the threshold (doubling, then bisection)."""
     if f(0.0) <= threshold:
         return 0.0
+    if f(cap_hours) > threshold:  # the path relaxes to its long-run level: still paying at the cap
+        return cap_hours
     lo, hi = 0.0, 1.0
     while f(hi) > threshold:
         if hi >= cap_hours:
             return cap_hours
         lo, hi = hi, min(hi * 2.0, cap_hours)
-    while hi - lo > 0.25:  # a quarter of an hour is as exact as a persistence estimate gets
+    while hi - lo > max(1.0, lo / 8):  # within an hour, or an eighth: an estimate, not a schedule
         mid = (lo + hi) / 2.0
         if f(mid) > threshold:
             lo = mid

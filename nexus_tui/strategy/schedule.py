@@ -130,7 +130,10 @@ def break_even_hours(
         return None
     floats = [(float(r), s) for r, s in flows]
     near = fixed - 1e-12  # floats find the settlement; Decimal decides it
-    for t in _settlement_times(flows, start, end):
+    # Between two settlements that pay, funding only falls (payments, carry): the line is
+    # first crossed at a settlement of a leg that receives.
+    paying = [f for f in flows if f.per_settlement > 0]
+    for t in _settlement_times(paying, start, end):
         collected_f = -carry_ms * t
         for r, schedule in floats:
             collected_f += r * schedule.count(t)
