@@ -125,18 +125,16 @@ def _exchange_market(config: Any, clock: Clock, mode: str, bus: EventBus | None)
 
 
 def _sim_market(clock: Clock, seed: int) -> MarketWiring:
-    try:
-        from nexus_tui.venues.sim import build_sim_market  # type: ignore[attr-defined]
-    except ImportError:  # TRANSITIONAL: until the simulated market lands, an engine without venues
-        log.warning("the simulated market is not available in this build: no venues")
-        return MarketWiring([])
+    from nexus_tui.venues.sim import build_sim_market
 
     market = build_sim_market(seed=seed, clock=clock, n_symbols=SIM_SYMBOLS)
 
-    def catch_up() -> None:
-        market.advance_to(clock.now())
+    async def keep_moving(engine: Engine) -> None:
+        await market.run()
 
-    return MarketWiring(list(market.venues()), before_refresh=catch_up)
+    # Each SimVenue brings the market up to the clock before answering; the service keeps
+    # settlements and liquidations on time while nobody is asking.
+    return MarketWiring(list(market.venues()), services={"sim.market": keep_moving})
 
 
 def secondary_feeds(
