@@ -26,6 +26,13 @@ from decimal import Decimal
 from nexus_tui.core.models import Balance, Position, PositionSide, Side
 from nexus_tui.core.money import ONE, ZERO
 
+MONEY_STEP = Decimal("1e-10")  # amounts booked in the wallet are rounded here, so the books add up exactly
+
+
+def money(amount: Decimal) -> Decimal:
+    """An amount of money as the venue books it (10 decimals, banker's rounding)."""
+    return amount.quantize(MONEY_STEP)
+
 
 @dataclass(slots=True)
 class PerpPosition:
@@ -159,6 +166,7 @@ class Account:
         self.wallet[coin] = self.wallet.get(coin, ZERO) + amount
 
     def pay_fee(self, fee: Decimal) -> None:
+        fee = money(fee)
         self.deposit(self.currency, -fee)
         self.fees_paid += fee
 
@@ -179,19 +187,25 @@ class Account:
         position = self.positions.get(symbol)
         if position is None:
             self.positions[symbol] = PerpPosition(
-                symbol, signed, price, leverage, amount * price / leverage, maintenance_rate, opened_at=ts
+                symbol,
+                signed,
+                price,
+                leverage,
+                money(amount * price / leverage),
+                maintenance_rate,
+                opened_at=ts,
             )
             return ZERO
         if (position.qty > 0) == (signed > 0):
             size = abs(position.qty)
             position.entry_price = (position.entry_price * size + price * amount) / (size + amount)
             position.qty += signed
-            position.margin += amount * price / position.leverage
+            position.margin += money(amount * price / position.leverage)
             return ZERO
         closing = min(amount, abs(position.qty))
         direction = ONE if position.qty > 0 else -ONE
-        realized = (price - position.entry_price) * closing * direction
-        released = position.margin * closing / abs(position.qty)
+        realized = money((price - position.entry_price) * closing * direction)
+        released = money(position.margin * closing / abs(position.qty))
         position.margin -= released
         position.qty += closing * -direction
         position.realized_pnl += realized
@@ -205,7 +219,7 @@ class Account:
                 opening * -direction,
                 price,
                 leverage,
-                opening * price / leverage,
+                money(opening * price / leverage),
                 maintenance_rate,
                 opened_at=ts,
             )
@@ -213,7 +227,7 @@ class Account:
 
     def apply_spot_fill(self, base: str, side: Side, amount: Decimal, price: Decimal, fee: Decimal) -> None:
         """Spot fills move coins and margin currency; the fee is charged in the margin currency."""
-        cost = amount * price
+        cost = money(amount * price)
         if side is Side.BUY:
             self.deposit(self.currency, -cost)
             self.deposit(base, amount)
@@ -228,7 +242,7 @@ class Account:
         position = self.positions.get(symbol)
         if position is None:
             return None
-        amount = -position.qty * mark * rate
+        amount = money(-position.qty * mark * rate)
         self.deposit(self.currency, amount)
         position.realized_funding += amount
         payment = FundingPayment(ts, symbol, rate, mark, position.qty, amount)

@@ -98,9 +98,8 @@ class SimMarket:
             self.listings.append(by_symbol)
 
         self.funding = FundingModel(seed, [p.name for p in self.profiles], self.symbols, series)
-        self.history: list[deque[tuple[int, float, float | None]]] = [
-            deque(maxlen=HISTORY_LIMIT) for _ in series
-        ]
+        keep = max(HISTORY_LIMIT, history_hours + 24)
+        self.history: list[deque[tuple[int, float, float | None]]] = [deque(maxlen=keep) for _ in series]
         if history_hours:
             self._warm_up(history_hours)
         self.prices = PriceModel(seed, self.symbols)
@@ -148,6 +147,27 @@ class SimMarket:
 
     def faults(self, venue_id: str) -> list[str]:
         return self.venue(venue_id).faults()
+
+    def shock_price(self, base: str, move: float) -> None:
+        """Move a coin's index by `move` (-0.2 = a 20 % crash) at once: rehearse a liquidation cascade.
+
+        The coins that follow BTC do not follow a shock to BTC: it is one coin's crash, not a market's.
+        """
+        if not -0.95 <= move <= 10.0:
+            raise BadInput(f"a price shock must be between -95 % and +1000 %, not {move:+.0%}")
+        for s, spec in enumerate(self.symbols):
+            if spec.base == base:
+                self.advance_to(self.clock.now())
+                self.prices.shock(s, move)
+                for venue in self._venues:
+                    venue.on_step(self.step_index, self.now)
+                self.events.append(
+                    SimEvent(
+                        "sim.shock", self.now, "sim", f"{base} index moved {move:+.1%} (simulated shock)"
+                    )
+                )
+                return
+        raise BadInput(f"no coin {base!r} in the simulated market")
 
     def drain_events(self) -> list[SimEvent]:
         events, self.events = self.events, []

@@ -25,6 +25,7 @@ _ACTIVITY_MEMORY = 0.7  # per 5-minute update: a shock's effect on spreads halve
 _CALM_ACTIVITY = math.sqrt(2.0 / math.pi)  # E|N(0,1)|: the activity of a quiet market
 _SQRT6 = math.sqrt(6.0)
 ACTIVITY_WINDOW_STEPS = 30  # update_activity() runs every 5 minutes
+_MAX_ACTIVITY = 8.0  # spreads widen at most ~10x, even in a crash
 
 
 class PriceModel:
@@ -42,7 +43,6 @@ class PriceModel:
             own_sigma.append(math.sqrt(own_var * dt))
         own_sigma[0] = btc_vol * math.sqrt(dt)
         self._own = [sigma * _SQRT6 for sigma in own_sigma]  # folded in: (u1 + u2 - 1) * sqrt(6) ~ N(0, 1)
-        self._inv_sigma = [1.0 / (s.daily_vol * math.sqrt(dt)) for s in symbols]
         window = ACTIVITY_WINDOW_STEPS * dt
         self._inv_window_sigma = [1.0 / (s.daily_vol * math.sqrt(window)) for s in symbols]
         self.log_price = [math.log(s.reference_price) for s in symbols]
@@ -72,7 +72,17 @@ class PriceModel:
         for spike in spikes:
             move = max(-_MAX_SPIKE_MOVE, min(_MAX_SPIKE_MOVE, spike.size * _PRICE_MOVE_PER_PREMIUM))
             log_price[spike.symbol_index] += move
-            self.activity[spike.symbol_index] += abs(move) * self._inv_sigma[spike.symbol_index]
+            self._excite(spike.symbol_index, move)
+
+    def shock(self, s: int, move: float) -> None:
+        """A sudden move of one coin's index by the fraction `move`."""
+        jump = math.log1p(move)
+        self.log_price[s] += jump
+        self._excite(s, jump)
+
+    def _excite(self, s: int, jump: float) -> None:
+        """A jump shows in the spreads at once, not at the next activity update."""
+        self.activity[s] = min(_MAX_ACTIVITY, self.activity[s] + abs(jump) * self._inv_window_sigma[s])
 
     def update_activity(self) -> None:
         """Fold the move since the last call into each symbol's activity (called every few minutes)."""
@@ -84,7 +94,8 @@ class PriceModel:
         )
         keep = _ACTIVITY_MEMORY
         for s in range(len(log_price)):
-            activity[s] = keep * activity[s] + (1.0 - keep) * abs(log_price[s] - mark[s]) * inv[s]
+            moved = abs(log_price[s] - mark[s]) * inv[s]
+            activity[s] = min(_MAX_ACTIVITY, keep * activity[s] + (1.0 - keep) * moved)
         self._activity_mark = log_price[:]
 
     def spread_factor(self, s: int) -> float:

@@ -32,7 +32,7 @@ from nexus_tui.core.models import (
     VenueHealth,
 )
 from nexus_tui.core.money import ONE, ZERO, quantize_down
-from nexus_tui.venues.sim.account import Account, FundingPayment, Liquidation
+from nexus_tui.venues.sim.account import Account, FundingPayment, Liquidation, money
 from nexus_tui.venues.sim.book import depleted
 from nexus_tui.venues.sim.events import SimEvent, fault_event
 from nexus_tui.venues.sim.faults import FaultBoard, FrozenView, make_fault
@@ -292,9 +292,13 @@ class SimVenue:
         self.account.leverage[symbol] = value
 
     def funding_payments(self, symbol: str | None = None) -> list[FundingPayment]:
+        """Funding paid and received so far (the market first catches up with the clock)."""
+        self._market.advance_to(self._market.clock.now())
         return [p for p in self.account.funding_payments if symbol is None or p.symbol == symbol]
 
     def liquidations(self) -> list[Liquidation]:
+        """Positions the venue liquidated so far (the market first catches up with the clock)."""
+        self._market.advance_to(self._market.clock.now())
         return list(self.account.liquidations)
 
     # -- orders ------------------------------------------------------------------------------
@@ -445,7 +449,7 @@ class SimVenue:
     def _fill(self, order: OrderState, amount: Decimal, price: Decimal, maker: bool, ts: datetime) -> None:
         listing = order.listing
         info = listing.info
-        fee = amount * price * (info.maker_fee if maker else info.taker_fee)
+        fee = money(amount * price * (info.maker_fee if maker else info.taker_fee))
         side = order.request.side
         if listing.is_perp:
             leverage = self.account.leverage_for(order.request.symbol, self._default_leverage(listing))
