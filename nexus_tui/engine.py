@@ -23,6 +23,7 @@ from nexus_tui.venues.port import Venue
 
 if TYPE_CHECKING:
     from nexus_tui.market.refresh import FundingRefresher
+    from nexus_tui.strategy.service import OpportunityService
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ class Engine:
         self.funding_book: FundingBook = funding_book or FundingBook(self.clock, bus=self.bus)
         # Set by bootstrap when feeds fill the book, so a headless command can refresh on demand.
         self.funding_refresher: FundingRefresher | None = None
+        # Set by bootstrap: the ranked opportunities (`.latest`), kept current as funding moves.
+        self.opportunities: OpportunityService | None = None
         self.venues: dict[str, Venue] = {v.id: v for v in venues}
         self.status = EngineStatus.IDLE
         self.trading_state = TradingState.ACTIVE

@@ -75,7 +75,8 @@ async def live_scan(engine: Any, params: StrategyParams, *, explain: bool = Fals
 
     try:
         await refresh_once(engine)
-        service = OpportunityService(engine, params)
+        service = engine.opportunities or OpportunityService(engine, params)
+        service.set_params(params)
         result = await service.scan_once()
         if explain:
             result = service.scanner.scan(engine.clock.now(), explain=True)
