@@ -101,7 +101,7 @@ class NexusApp(App[None]):
         self.bridge: EngineBridge | None = None
         self.event_log: deque[Event] = deque(maxlen=event_log_size)
         self.events_dropped = 0
-        self._closing = False
+        self._quitting = False
         self.engine_events: Signal[EngineEvents] = Signal(self, "engine-events")
 
     @property
@@ -224,7 +224,7 @@ class NexusApp(App[None]):
         if not self.unlocked:
             self.exit()
             return
-        if self._closing or isinstance(self.screen, ConfirmModal):
+        if self._quitting or isinstance(self.screen, ConfirmModal):
             return
         self.push_screen(ConfirmModal(self.quit_question(), yes="Quit", no="Stay"), self._quit_answered)
 
@@ -237,8 +237,8 @@ class NexusApp(App[None]):
         )
 
     def _quit_answered(self, confirmed: bool | None) -> None:
-        if confirmed and not self._closing:
-            self._closing = True
+        if confirmed and not self._quitting:
+            self._quitting = True
             # A worker, so the screen stays alive while a kill in progress finishes and venues close.
             self.run_worker(
                 self.close_desk(),

@@ -39,7 +39,7 @@ async def test_engine_runs_as_named_app_workers_and_stops_on_quit(
         await pilot.pause()
         assert all(w.is_running for w in workers)
         await pilot.press("q", "y")
-        await pilot.pause()
+        await wait_until(pilot, lambda: not app.is_running, "the app ended by itself")
     assert engine.status is EngineStatus.STOPPED
     assert all(w.is_finished for w in workers)
     assert [e.kind for e in app.event_log][-1] == "engine.stopped", "the relay delivered the last word"
@@ -128,7 +128,7 @@ async def test_a_failing_engine_is_reported_in_one_line_and_the_desk_stays_up(
             "Running the trading engine failed: sim:alpha: connection refused"
         ]
         await pilot.press("q", "y")  # quitting still works
-        await pilot.pause()
+        await wait_until(pilot, lambda: not app.is_running, "the app ended by itself")
     assert app.return_code == 0
 
 
@@ -216,5 +216,5 @@ async def test_quitting_during_a_kill_lets_the_kill_finish_first(
         await pilot.pause()
         assert steps == ["kill started"], "the engine is not stopped under a running kill"
         kill_may_finish.set()
-        await wait_until(pilot, lambda: "stop" in steps, "the engine stopped")
+        await wait_until(pilot, lambda: not app.is_running, "the app ended by itself")
     assert steps == ["kill started", "kill done", "stop"]

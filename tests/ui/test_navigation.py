@@ -71,7 +71,7 @@ async def test_q_asks_first_n_stays_y_quits_and_stops_the_engine(
         await pilot.press("q")
         await pilot.pause()
         await pilot.press("y")
-        await pilot.pause()
+        await wait_until(pilot, lambda: not desk.is_running, "the app ended by itself")
     assert engines[0].status is EngineStatus.STOPPED
     assert desk.return_code == 0
 

@@ -26,7 +26,7 @@ class EventTable(DataTable[str]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.max_rows = max_rows
         self.filter_text = ""
-        self._log: deque[tuple[str, Event]] = deque(maxlen=max_rows)
+        self._held: deque[tuple[str, Event]] = deque(maxlen=max_rows)
         self._next_key = 0
 
     def on_mount(self) -> None:
@@ -37,19 +37,19 @@ class EventTable(DataTable[str]):
     @property
     def total(self) -> int:
         """Events held (shown or filtered out)."""
-        return len(self._log)
+        return len(self._held)
 
     def add_events(self, events: Iterable[Event]) -> None:
         following = self.row_count == 0 or self.cursor_row >= self.row_count - 1
         with self.app.batch_update():
             for event in events:
-                if len(self._log) == self.max_rows:
-                    old_key, _ = self._log[0]
+                if len(self._held) == self.max_rows:
+                    old_key, _ = self._held[0]
                     if old_key in self.rows:
                         self.remove_row(old_key)
                 key = str(self._next_key)
                 self._next_key += 1
-                self._log.append((key, event))
+                self._held.append((key, event))
                 if matches(event_text(event), self.filter_text):
                     self._add_row(key, event)
         if following and self.row_count:
@@ -59,7 +59,7 @@ class EventTable(DataTable[str]):
         self.filter_text = text
         with self.app.batch_update():
             self.clear()
-            for key, event in self._log:
+            for key, event in self._held:
                 if matches(event_text(event), text):
                     self._add_row(key, event)
         if self.row_count:
