@@ -137,10 +137,17 @@ class NexusApp(App[None]):
         self.engine = engine
         self.desk_mode = str(engine.mode)
         self.trading_state = engine.trading_state.value
-        self.bridge = EngineBridge(self, engine)
+        self._apply_ui_settings(self.config)
+        self.bridge = EngineBridge(self, engine, pace_s=self.config.ui.repaint_interval_ms / 1000)
         self.bridge.start()
         self.unlocked = True
         self.switch_mode(FIRST_SCREEN)
+
+    def _apply_ui_settings(self, config: NexusConfig) -> None:
+        if config.ui.theme in self.available_themes:  # an unknown name keeps the default, not a crash
+            self.theme = config.ui.theme
+        else:
+            log.warning("ui.theme %r is not a known theme; keeping %r", config.ui.theme, self.theme)
 
     # -- engine -> app -----------------------------------------------------------------------
     def on_engine_events(self, message: EngineEvents) -> None:

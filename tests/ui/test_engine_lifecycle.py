@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.widgets import Static
 
-from nexus_tui.config.schema import NexusConfig, VenueConfig, default_config
+from nexus_tui.config.schema import NexusConfig, UIConfig, VenueConfig, default_config
 from nexus_tui.config.vault import Vault
 from nexus_tui.core.clock import ManualClock
 from nexus_tui.core.errors import VenueUnavailable
@@ -218,3 +218,21 @@ async def test_quitting_during_a_kill_lets_the_kill_finish_first(
         kill_may_finish.set()
         await wait_until(pilot, lambda: not app.is_running, "the app ended by itself")
     assert steps == ["kill started", "kill done", "stop"]
+
+
+async def test_events_table_keeps_the_newest_rows_up_to_the_configured_limit(
+    make_app: MakeApp, nexus_home: Path
+) -> None:
+    config = NexusConfig(ui=UIConfig(max_table_rows=10, repaint_interval_ms=50))
+    app = make_app(vault=Vault.create(nexus_home, PASSWORD, config))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        assert app.engine is not None
+        for n in range(25):
+            app.engine.emit("test.tick", f"tick {n}")
+        await wait_until(pilot, lambda: len(app.event_log) == 26, "all events arrived")
+        await pilot.pause()
+        table = app.screen.query_one(EventTable)
+        assert table.row_count == 10
+        assert [table.get_row_at(i)[2] for i in (0, 9)] == ["tick 15", "tick 24"]

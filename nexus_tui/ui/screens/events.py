@@ -18,7 +18,8 @@ class EventsScreen(DeskScreen):
     AUTO_FOCUS = "EventTable"
 
     def compose_body(self) -> ComposeResult:
-        yield EventTable(id="event-table")
+        config = self.desk.config
+        yield EventTable(max_rows=config.ui.max_table_rows if config else 2000, id="event-table")
         yield FilterBar(id="filter")
         yield Static(id="event-count", classes="table-status")
 
