@@ -14,6 +14,7 @@ Type A and E use the same bound-and-stop idea over their (fewer) options.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -460,7 +461,10 @@ def _result(
 def recost_time(ctx: ScanContext, perps: Sequence[LegRow], legs: Sequence[Leg] | None = None) -> datetime:
     """When this base's figures go out of date with no new data: a settlement of a usable leg,
     a fresh row ageing out, or the periodic re-cost."""
-    due_ms = ctx.recost_after_ms
+    # The periodic re-cost is spread over half to all of recost_after_s by asset, so a scanner
+    # that costed everything at once does not re-cost everything at once again.
+    spread = zlib.crc32(perps[0].base.encode()) % 512 if perps else 0
+    due_ms = ctx.recost_after_ms // 2 + ctx.recost_after_ms * spread // 1024
     if legs is None:
         legs = usable_legs(ctx, perps)
     for g in legs:

@@ -180,12 +180,14 @@ def _book(
 
 
 def venue_update(
-    market: SyntheticMarket, venue: str, now: datetime, changed_share: float, seed: int
+    market: SyntheticMarket | list[FundingRate], venue: str, now: datetime, changed_share: float, seed: int
 ) -> list[FundingRate]:
-    """One venue's fresh rows as of `now`: every row re-observed, `changed_share` of them with a new rate."""
+    """One venue's rows delivered again as of `now` (from the market, or from the venue's previous
+    delivery), `changed_share` of them with a new rate."""
     rng = random.Random(seed)
+    previous = market.inputs.quotes if isinstance(market, SyntheticMarket) else market
     rows = []
-    for quote in market.inputs.quotes:
+    for quote in previous:
         if quote.venue != venue:
             continue
         rate = quote.rate
