@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from nexus_tui.core.models import MarketInfo, OrderBook, Ticker, VenueHealth
+from nexus_tui.core.models import MarketInfo, MarketKind, OrderBook, Ticker, VenueHealth
 from nexus_tui.strategy.constraints import (
     blacklist_failure,
     leg_hard_failures,
@@ -64,6 +64,7 @@ class MarketCaches:
     eligibility: dict[MarketKey, tuple[tuple[str, ...], str | None]] = field(default_factory=dict)
     market_ok: dict[MarketKey, bool] = field(default_factory=dict)  # eligibility and blacklist pass
     spots: dict[MarketKey, object] = field(default_factory=dict)  # perp -> its spot market (or None)
+    spot_venues: frozenset[str] | None = None  # venues listing any spot market; None: not yet known
     ids: dict[tuple[object, ...], str] = field(default_factory=dict)
 
     def forget(self, key: MarketKey) -> None:
@@ -78,6 +79,7 @@ class MarketCaches:
         self.fees.pop(key, None)
         self.fee_bound.pop(key, None)
         self.spots.clear()  # cheap to rebuild, and a spot listing affects its perps' entries
+        self.spot_venues = None
 
 
 class ScanContext:
@@ -159,6 +161,15 @@ class ScanContext:
             return book.mid
         ticker = self.tickers.get(key)
         return ticker.mid if ticker is not None else None
+
+    def spot_venues(self) -> frozenset[str]:
+        """Venues that list at least one spot market (type A and spot hedges are only looked
+        for there)."""
+        found = self.caches.spot_venues
+        if found is None:
+            found = frozenset(v for (v, _), m in self.markets.items() if m.kind is MarketKind.SPOT)
+            self.caches.spot_venues = found
+        return found
 
     # -- time ----------------------------------------------------------------------------
     def schedule(self, row: LegRow) -> Schedule:

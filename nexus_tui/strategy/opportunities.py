@@ -17,6 +17,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import NamedTuple
 
 from nexus_tui.core.models import MarketKind
@@ -177,12 +178,8 @@ def earliest_break_even_ms(fixed: float, flows: Sequence[tuple[float, Schedule]]
     return (fixed - upper) / rate - 1.0
 
 
-def _by_a(g: Leg) -> tuple[float, str, str]:
-    return (-g[3], g[0].venue, g[0].symbol)
-
-
-def _by_b(g: Leg) -> tuple[float, str, str]:
-    return (-g[4], g[0].venue, g[0].symbol)
+_BY_A = itemgetter(3)
+_BY_B = itemgetter(4)
 
 
 # -- type B / C ---------------------------------------------------------------------------
@@ -195,8 +192,9 @@ def best_cross(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
     better than the answer."""
     if len(legs) < 2:
         return NOTHING
-    shorts = sorted(legs, key=_by_a)
-    longs = sorted(legs, key=_by_b)
+    # Descending; a stable sort keeps the asset's row order among exact ties.
+    shorts = sorted(legs, key=_BY_A, reverse=True)
+    longs = sorted(legs, key=_BY_B, reverse=True)
     screen = Screen(ctx)
     floor = screen.floor
     best: Candidate | None = None
@@ -261,11 +259,14 @@ def spot_market(ctx: ScanContext, perp: LegRow) -> SpotRow | None:
 
 
 def best_spot_perp(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
-    if not ctx.markets:
+    spot_venues = ctx.spot_venues()
+    if not spot_venues:
         return NOTHING
     k = ctx.apr_per_cost
     options: list[tuple[float, str, LegRow, SpotRow, float]] = []
     for r, perp_fee, yearly, *_ in legs:
+        if r.venue not in spot_venues:
+            continue
         spot = spot_market(ctx, r)
         if spot is None or ctx.spot_gate(spot.venue, spot.symbol, spot.base) is not PASS:
             continue
@@ -302,17 +303,41 @@ def best_temporal(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
     """Capture one imminent settlement, hedged by the perp (or spot) that costs least through it."""
     lead_ms = ctx.lead_ms
     max_wait_ms = ctx.max_wait_ms
-    captures = [g for g in legs if lead_ms <= g[5] <= max_wait_ms and g[0].rate_f != 0.0]
+    longest = max_wait_ms + ctx.delay_ms
+    # One pass: the settlements worth capturing, the most any hedge can add over the longest
+    # window, the cheapest round trip, and the largest single capture.
+    captures: list[Leg] = []
+    hedge_gain = 0.0
+    least_fee = 1.0
+    largest = 0.0
+    for g in legs:
+        rate = abs(g[0].rate_f)
+        first = g[5]
+        if first <= longest:
+            gain = rate * ((longest - first) // g[6] + 1)
+            if gain > hedge_gain:
+                hedge_gain = gain
+        if g[1] < least_fee:
+            least_fee = g[1]
+        if lead_ms <= first <= max_wait_ms and rate:
+            captures.append(g)
+            if rate > largest:
+                largest = rate
     if not captures:
         return NOTHING
     p = ctx.params
     size = float(p.size_usd)
     min_ev = float(p.min_expected_value_usd) - MARGIN_USD
     delay_ms = ctx.delay_ms
-    longest = max_wait_ms + delay_ms
-    # The most any hedge leg can add over the longest window, and the cheapest round trip.
-    hedge_gain = max(abs(g[0].rate_f) * _count(g[5], g[6], longest) for g in legs)
-    least_fee = min(g[1] for g in legs)
+    spot_venues = ctx.spot_venues()
+    cheapest_hedge = least_fee
+    for g in captures:
+        if g[0].venue in spot_venues:
+            spot = spot_market(ctx, g[0])
+            if spot is not None:
+                cheapest_hedge = min(cheapest_hedge, ctx.fee_bound(spot.venue, spot.symbol))
+    if (largest + hedge_gain - least_fee - cheapest_hedge) * size < min_ev:
+        return NOTHING  # no capture can pay its round trip (the usual case)
     best: Candidate | None = None
     best_net = NO_BEST
     costed = 0
@@ -320,7 +345,7 @@ def best_temporal(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
     for capture, fee_x, _, _, _, first_x, interval_x in captures:
         window_ms = first_x + delay_ms
         caught = abs(capture.rate_f) * _count(first_x, interval_x, window_ms)
-        spot = spot_market(ctx, capture)
+        spot = spot_market(ctx, capture) if capture.venue in spot_venues else None
         cheapest = least_fee if spot is None else min(least_fee, ctx.fee_bound(spot.venue, spot.symbol))
         ceiling = caught + hedge_gain - fee_x - cheapest  # funding minus costs, as a fraction
         per_year = HOURS_PER_YEAR_F * 3_600_000 / window_ms
@@ -460,19 +485,22 @@ def _result(
 
 def recost_time(ctx: ScanContext, perps: Sequence[LegRow], legs: Sequence[Leg] | None = None) -> datetime:
     """When this base's figures go out of date with no new data: a settlement of a usable leg,
-    a fresh row ageing out, or the periodic re-cost."""
+    a usable row ageing out, or the periodic re-cost. (A leg that cannot be used now becomes
+    usable only through new data, which re-costs the base anyway.)"""
+    if legs is None:
+        legs = usable_legs(ctx, perps)
     # The periodic re-cost is spread over half to all of recost_after_s by asset, so a scanner
     # that costed everything at once does not re-cost everything at once again.
     spread = zlib.crc32(perps[0].base.encode()) % 512 if perps else 0
     due_ms = ctx.recost_after_ms // 2 + ctx.recost_after_ms * spread // 1024
-    if legs is None:
-        legs = usable_legs(ctx, perps)
+    oldest = None
     for g in legs:
         if g[5] < due_ms:
             due_ms = g[5]
+        seen = g[0].observed_at
+        if oldest is None or seen < oldest:
+            oldest = seen
     due = ctx.now + timedelta(milliseconds=due_ms)
-    stale_before = ctx.stale_before
-    oldest = min((r.observed_at for r in perps if r.observed_at >= stale_before), default=None)
     if oldest is not None and oldest + ctx.max_age < due:
         due = oldest + ctx.max_age
     return due

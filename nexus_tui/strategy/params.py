@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from nexus_tui.core.errors import ConfigError
@@ -103,7 +104,7 @@ class StrategyParams:
 
     @property
     def min_funding_delta_hourly(self) -> Decimal:
-        return self.min_funding_delta_8h / 8
+        return _per_hour(self.min_funding_delta_8h)
 
     def with_size(self, size_usd: Decimal) -> StrategyParams:
         return replace(self, size_usd=size_usd)
@@ -190,6 +191,11 @@ def params_from_config(config: Any, **overrides: Any) -> StrategyParams:
         values["min_entry_lead_hours"] = float(buffer_min) / 60
     values.update(overrides)
     return StrategyParams.from_mapping(values)
+
+
+@lru_cache(maxsize=64)
+def _per_hour(per_8h: Decimal) -> Decimal:
+    return per_8h / 8
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

@@ -161,6 +161,7 @@ class Scanner:
         if not self._results:  # nothing costed yet: every base with rows is dirty already
             self._markets.update(markets)
             self._caches.spots.clear()
+            self._caches.spot_venues = None
             return
         for key, market in markets.items():
             old = self._markets.get(key)
