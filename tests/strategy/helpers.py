@@ -21,7 +21,7 @@ from nexus_tui.strategy.params import StrategyParams
 NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 05:00 UTC: 8 h venues settle in 3 h, hourly in 1 h
 
 
-def D(x: str | int | float) -> Decimal:
+def D(x: str | int | float | Decimal) -> Decimal:
     return Decimal(str(x))
 
 

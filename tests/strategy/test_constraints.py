@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
@@ -69,14 +70,14 @@ def test_a_failed_hard_constraint_always_scores_zero_and_is_never_listed(specs_l
 
 def _pair(**overrides: object) -> ScanInputs:
     rows = [funding("binanceusdm", "0.0001"), funding("bybit", "0.0009")]
-    base = {
+    base: dict[str, Any] = {
         "markets": (),
         "books": [book("binanceusdm"), book("bybit")],
         "tickers": [ticker("binanceusdm"), ticker("bybit")],
         "health": healthy("binanceusdm", "bybit"),
     }
     base.update(overrides)
-    return inputs(rows, **base)  # type: ignore[arg-type]
+    return inputs(rows, **base)
 
 
 def _why(scan: ScanInputs, params: StrategyParams = PARAMS) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 
-from nexus_tui.strategy.models import OpportunityType
+from nexus_tui.strategy.models import Opportunity, OpportunityType
 from nexus_tui.strategy.opportunities import brute_force_base, evaluate_base
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.scanner import Scanner, scan_inputs
@@ -23,7 +23,7 @@ GROUPS = {
 }
 
 
-def _best_by_group(opps: tuple) -> dict[str, Decimal]:  # type: ignore[type-arg]
+def _best_by_group(opps: tuple[Opportunity, ...]) -> dict[str, Decimal]:
     return {GROUPS[o.type]: o.net_apr for o in opps}
 
 

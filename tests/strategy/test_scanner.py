@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from nexus_tui.core.models import HealthState, VenueHealth
+from nexus_tui.core.models import FundingRate, HealthState, VenueHealth
 from nexus_tui.strategy.models import Opportunity, OpportunityState, ScanResult
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.scanner import Scanner, scan_inputs
-from nexus_tui.strategy.synthetic import build_market, venue_update
+from nexus_tui.strategy.synthetic import SyntheticMarket, build_market, venue_update
 from tests.strategy.helpers import LOOSE, NOW, book, funding, healthy, inputs
 
 
@@ -43,11 +43,11 @@ def test_incremental_rescan_equals_a_fresh_scan(seed: int) -> None:
     assert _ranking(incremental) == _ranking(fresh)
 
 
-def _rows_of(market, venue):  # type: ignore[no-untyped-def]
+def _rows_of(market: SyntheticMarket, venue: str) -> list[FundingRate]:
     return [q for q in market.inputs.quotes if q.venue == venue]
 
 
-def _scan(scanner: Scanner, rows: list, now=NOW) -> ScanResult:  # type: ignore[no-untyped-def,type-arg]
+def _scan(scanner: Scanner, rows: list[FundingRate], now: datetime = NOW) -> ScanResult:
     scanner.update_quotes(rows)
     return scanner.scan(now)
 
