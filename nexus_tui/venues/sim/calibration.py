@@ -114,12 +114,13 @@ SPIKE_RATE_BY_TIER = (1.0, 1.5, 2.5, 4.0)
 SPIKE_UP_SHARE_BY_TIER = (1.0, 0.8, 0.65, 0.55)
 
 VENUES: dict[str, VenueFunding] = {
+    # name: bias, sensitivity, idiosyncratic vol per sqrt(hour), its reversion per hour, hot-noise exponent
     "binance": VenueFunding(-4.221 * _BP, 1.0, 0.0368 * _BP, 0.358, 0.0),
     "bybit": VenueFunding(-4.042 * _BP, 0.954, 0.297 * _BP, 0.060, 1.5),
-    "okx": VenueFunding(-1.0 * _BP, 1.3, 0.5 * _BP, 0.1, 1.0),
-    "gate": VenueFunding(-4.0 * _BP, 1.0, 0.4 * _BP, 0.1, 1.3),
-    "bitget": VenueFunding(-4.0 * _BP, 1.0, 0.3 * _BP, 0.1, 1.3),
-    "kucoin": VenueFunding(-4.0 * _BP, 1.0, 0.3 * _BP, 0.1, 1.3),
+    "okx": VenueFunding(-0.692 * _BP, 0.373, 0.572 * _BP, 0.133, 1.209),
+    "gate": VenueFunding(-4.159 * _BP, 0.659, 0.423 * _BP, 0.092, 1.5),
+    "bitget": VenueFunding(-4.061 * _BP, 0.706, 0.440 * _BP, 0.087, 1.236),  # HTX's fit
+    "kucoin": VenueFunding(-4.072 * _BP, 0.856, 0.600 * _BP, 0.170, 1.5),
     "hyperliquid": VenueFunding(-2.0 * _BP, 1.0, 0.5 * _BP, 0.1, 1.0),
     "dydx": VenueFunding(0.0, 1.5, 0.5 * _BP, 0.1, 1.0),
 }

@@ -74,6 +74,7 @@ class SimMarket:
         self.genesis = _floor(now, STEP_MINUTES * 60)
         self.step_index = 0
         self.events: list[SimEvent] = []
+        self._rates_cache: dict[int, tuple[int, list[FundingRate]]] = {}
 
         self.listings: list[dict[str, Listing]] = []
         series: list[SeriesSpec] = []
@@ -249,33 +250,48 @@ class SimMarket:
         raise AssertionError("a settlement falls within every interval")  # pragma: no cover
 
     def funding_rates(self, venue_index: int, symbols: Sequence[str] | None) -> list[FundingRate]:
+        """Every perp's current funding on one venue (or the given symbols), as of the last step."""
+        cached = self._rates_cache.get(venue_index)
+        if cached is None or cached[0] != self.step_index:
+            cached = (self.step_index, self._compute_rates(venue_index))
+            self._rates_cache[venue_index] = cached
+        if symbols is None:
+            return list(cached[1])
+        wanted = set(symbols)
+        return [r for r in cached[1] if r.symbol in wanted]
+
+    def _compute_rates(self, venue_index: int) -> list[FundingRate]:
         profile = self.profiles[venue_index]
-        listings = self.listings[venue_index]
-        chosen = listings.values() if symbols is None else (listings[s] for s in symbols if s in listings)
         ts = self.now
         next_by_interval: dict[int, datetime] = {}
-        decimals = profile.rate_decimals
+        rate_text = f"{{:.{profile.rate_decimals}f}}".format
+        funding = self.funding
+        series, premium = funding.series, funding.premium
+        log_price = self.prices.log_price
+        venue_id = profile.venue_id
         out: list[FundingRate] = []
-        for listing in chosen:
+        for listing in self.listings[venue_index].values():
             i = listing.series_index
             if i is None:
                 continue
-            interval = self.funding.series[i].interval_hours
+            spec = series[i]
+            interval = spec.interval_hours
             next_ts = next_by_interval.get(interval)
             if next_ts is None:
                 next_ts = next_by_interval[interval] = self.next_funding(profile, interval, ts)
-            td = listing.shape.tick_decimals
+            index = math.exp(log_price[listing.symbol_index])
+            price_text = listing.price_text
             out.append(
                 FundingRate(
-                    venue=profile.venue_id,
+                    venue=venue_id,
                     symbol=listing.symbol,
-                    rate=_dec(self.funding.current_rate(i), decimals),
+                    rate=_positive_zero(Decimal(rate_text(funding.current_rate(i)))),
                     interval_hours=interval,
                     ts=ts,
                     next_funding_ts=next_ts,
-                    mark_price=_dec(self.mark(listing), td),
-                    index_price=_dec(self.index_price(listing), td),
-                    predicted_rate=_dec(self.funding.predicted_rate(i), decimals),
+                    mark_price=Decimal(price_text(index * (1.0 + premium[i]))),
+                    index_price=Decimal(price_text(index)),
+                    predicted_rate=_positive_zero(Decimal(rate_text(funding.predicted_rate(i)))),
                     source=FundingSource.SIM,
                 )
             )
@@ -397,6 +413,10 @@ def _select_profiles(names: Sequence[str] | None) -> tuple[VenueProfile, ...]:
 def _floor(ts: datetime, seconds: int) -> datetime:
     epoch = (ts - _EPOCH).total_seconds()
     return _EPOCH + timedelta(seconds=math.floor(epoch / seconds) * seconds)
+
+
+def _positive_zero(value: Decimal) -> Decimal:
+    return value if value else abs(value)
 
 
 def _dec(value: float, decimals: int) -> Decimal:

@@ -153,7 +153,10 @@ def _spec(rank: int, base: str, price: float, tier: int, interval: int) -> Symbo
         binance_interval_hours=interval,
         daily_vol=vol,
         beta=0.0 if base == "BTC" else BETA_BY_TIER[tier - 1] * (0.85 + 0.3 * unit_hash("beta", base)),
-        funding_scale=FUNDING_SCALE_BY_TIER[tier - 1] * (0.8 + 0.4 * unit_hash("fscale", base)),
+        # BTC and ETH are what the funding model was calibrated on: exactly 1
+        funding_scale=1.0
+        if tier == 1
+        else FUNDING_SCALE_BY_TIER[tier - 1] * (0.8 + 0.4 * unit_hash("fscale", base)),
         volume_24h_usd=_volume(rank, base),
     )
 
