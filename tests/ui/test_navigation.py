@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
+from textual.widgets._footer import FooterKey
 
 from nexus_tui.config.vault import Vault
 from nexus_tui.engine import Engine, EngineStatus, TradingState
@@ -174,3 +175,24 @@ async def test_command_palette_offers_the_desk_commands(desk: NexusApp) -> None:
         await pilot.press("down", "enter")
         await pilot.pause()
         assert desk.current_mode == "events"
+
+
+async def test_footer_follows_the_keys_that_work_now(desk: NexusApp) -> None:
+    def footer_labels() -> list[str]:
+        return [key.description for key in desk.screen.query(FooterKey) if not key.has_class("-disabled")]
+
+    async with desk.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "Pause" in footer_labels() and "Resume" not in footer_labels()
+        assert "Filter" not in footer_labels(), "greyed out on a screen without a table"
+        await pilot.press("p")
+        await wait_until(pilot, lambda: "Resume" in footer_labels(), "the footer offers Resume")
+        await pilot.press("6")
+        await wait_until(pilot, lambda: "Filter" in footer_labels(), "the events screen can filter")
+        await pilot.press("1")
+        await wait_until(pilot, lambda: "Filter" not in footer_labels(), "back on screen 1")
+        assert "Resume" in footer_labels() and "Pause" not in footer_labels()
+        await pilot.press("p", "ctrl+k", "y")  # resume, then halt: Pause stays listed, greyed out
+        await wait_until(pilot, lambda: desk.trading_state == "HALTED", "halted")
+        await wait_until(pilot, lambda: "Pause" not in footer_labels(), "Pause greyed out")
+        assert any(key.description == "Pause" for key in desk.screen.query(FooterKey))

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
+from nexus_tui.ui.widgets.desk_footer import DeskFooter
 from nexus_tui.ui.widgets.desk_header import DeskHeader
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class DeskScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield DeskHeader()
         yield from self.compose_body()
-        yield Footer()
+        yield DeskFooter()
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError

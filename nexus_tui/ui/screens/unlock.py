@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from nexus_tui.config.redact import install_redaction
 from nexus_tui.config.vault import Vault, password_strength
 from nexus_tui.core.errors import NexusError, WrongPassword
+from nexus_tui.ui.widgets.desk_footer import DeskFooter
 from nexus_tui.ui.widgets.new_password import NewPasswordField
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class UnlockScreen(Screen[Vault]):
                 yield Input(password=True, placeholder="master password", id="password")
             yield Static(self._initial_message, id="message")
             yield Static("[b]enter[/b] next  ·  [b]escape[/b] or [b]ctrl+q[/b] quit", classes="keys-hint")
-        yield Footer()
+        yield DeskFooter()
 
     # -- first run: the new password, twice -------------------------------------------------
     @on(Input.Changed, "#password")

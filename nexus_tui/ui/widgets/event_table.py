@@ -39,6 +39,11 @@ class EventTable(DataTable[str]):
         """Events held (shown or filtered out)."""
         return len(self._held)
 
+    @property
+    def received(self) -> int:
+        """Events ever added, including those since dropped for the row limit."""
+        return self._next_key
+
     def add_events(self, events: Iterable[Event]) -> None:
         following = self.row_count == 0 or self.cursor_row >= self.row_count - 1
         with self.app.batch_update():

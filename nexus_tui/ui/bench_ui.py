@@ -1,0 +1,102 @@
+"""Benches: how fast the desk answers a key and absorbs a burst of engine events (headless).
+
+- ui.screen_switch: one key from one desk screen to another already-open one, until the new
+  screen is painted (the footer is rebuilt each time: it lists that screen's keys).
+- ui.events_burst_500: 500 engine events, emitted at once, until the events screen shows them
+  (the bridge's batching and the table's keyed inserts; the repaint pace is set to 0 here so
+  the figure is the work, not the wait).
+
+Headless (no terminal), 140x45 cells, on a bare engine (no venues) with a fixed clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from nexus_tui.bench.registry import BenchResult, bench, summarize
+from nexus_tui.config import kdf
+from nexus_tui.config.schema import NexusConfig, UIConfig
+from nexus_tui.config.vault import Vault
+from nexus_tui.core.clock import ManualClock
+from nexus_tui.engine import Engine
+from nexus_tui.ui.app import NexusApp
+from nexus_tui.ui.widgets.event_table import EventTable
+
+SIZE = (140, 45)
+SWITCHES = 20
+BURSTS = 10
+BURST = 500
+
+
+def _on_desk(scenario: Callable[[NexusApp, Pilot[None]], Awaitable[list[float]]]) -> list[float]:
+    """Run `scenario` on an unlocked desk in a throwaway home; its samples in ms."""
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    with tempfile.TemporaryDirectory() as home_dir:
+        saved_kdf = kdf.DEFAULT_KDF
+        kdf.DEFAULT_KDF = kdf.TEST_KDF  # the key derivation is benched elsewhere, not here
+        try:
+            config = NexusConfig(ui=UIConfig(repaint_interval_ms=50))
+            vault = Vault.create(Path(home_dir), "bench", config)
+        finally:
+            kdf.DEFAULT_KDF = saved_kdf
+        app = NexusApp(
+            Path(home_dir),
+            clock=clock,
+            engine_factory=lambda cfg: Engine(mode=cfg.trading.mode, clock=clock),
+            vault=vault,
+        )
+
+        async def run() -> list[float]:
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()
+                return await scenario(app, pilot)
+
+        return asyncio.run(run())
+
+
+async def _switch_screens(app: NexusApp, pilot: Pilot[None]) -> list[float]:
+    await pilot.press("2", "1")  # both screens exist before timing
+    samples = []
+    for n in range(SWITCHES):
+        key = "2" if n % 2 == 0 else "1"
+        t0 = time.perf_counter()
+        await pilot.press(key)
+        await pilot.pause()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return samples
+
+
+async def _event_bursts(app: NexusApp, pilot: Pilot[None]) -> list[float]:
+    await pilot.press("6")
+    await pilot.pause()
+    assert app.engine is not None and app.bridge is not None
+    app.bridge.pace_s = 0.0
+    table = app.screen.query_one(EventTable)
+    samples = []
+    for burst in range(BURSTS):
+        target = table.received + BURST
+        t0 = time.perf_counter()
+        for n in range(BURST):
+            app.engine.emit("bench.tick", f"burst {burst} event {n}")
+        while table.received < target:
+            await asyncio.sleep(0)
+        await pilot.pause()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return samples
+
+
+@bench("ui.screen_switch", goal_ms=100.0, description="Key 1/2 to the other screen, painted")
+def screen_switch() -> BenchResult:
+    return summarize(_on_desk(_switch_screens), 100.0, switches=SWITCHES)
+
+
+@bench("ui.events_burst_500", goal_ms=100.0, description="500 engine events to the events screen")
+def events_burst() -> BenchResult:
+    return summarize(_on_desk(_event_bursts), 100.0, bursts=BURSTS, events=BURST)
