@@ -44,6 +44,7 @@ class LegGate(NamedTuple):
 
 
 PASS = LegGate((), (), None)
+ELIGIBLE: tuple[tuple[str, ...], str | None] = ((), None)
 BLOCKING_FLAGS = frozenset({"stale", "venue_down"})  # a row carrying one never passes its gate
 
 
@@ -258,6 +259,21 @@ class ScanContext:
         found = self.caches.eligibility.get(key)
         if found is None:
             venue, symbol = key
+            p = self.params
+            ticker = self.tickers.get(key)
+            if (
+                ticker is None
+                or (
+                    (ticker.volume_24h_usd is None or ticker.volume_24h_usd >= p.min_volume_24h_usd)
+                    and (
+                        not perp
+                        or ticker.open_interest_usd is None
+                        or ticker.open_interest_usd >= p.min_open_interest_usd
+                    )
+                )
+            ) and not (p.blacklist or p.venue_blacklist):
+                self.caches.eligibility[key] = ELIGIBLE  # the common case, without building reasons
+                return ELIGIBLE
             found = (
                 tuple(
                     liquidity_eligibility_failures(venue, symbol, self.tickers.get(key), perp, self.params)
