@@ -9,7 +9,7 @@ import sys
 
 from nexus_tui.core.clock import ManualClock
 from nexus_tui.core.models import FundingRate
-from nexus_tui.venues.sim import SimMarket, build_sim_market
+from nexus_tui.venues.sim import SimMarket, SimVenue, build_sim_market
 from tests.sim.conftest import START
 
 
@@ -43,6 +43,11 @@ async def test_another_seed_gives_another_tape() -> None:
     assert [r.rate for r in first] != [r.rate for r in other]  # ...different weather
 
 
+def perp(venue: SimVenue, base: str) -> str:
+    ccy = venue.profile.margin_currency
+    return f"{base}/{ccy}:{ccy}"
+
+
 async def test_the_state_at_an_instant_does_not_depend_on_how_time_got_there() -> None:
     stepwise, clock_a = fresh()
     for _ in range(6 * 60):
@@ -52,20 +57,8 @@ async def test_the_state_at_an_instant_does_not_depend_on_how_time_got_there() -
     clock_b.set(clock_a.now())
     for a, b in zip(stepwise.venues(), at_once.venues(), strict=True):
         assert await a.fetch_funding_rates() == await b.fetch_funding_rates()
-        assert await a.fetch_order_book(
-            "BTC/USDT:USDT" if "USDT" in a.profile.margin_currency else "BTC/USDC:USDC"
-        ) == (
-            await b.fetch_order_book(
-                "BTC/USDT:USDT" if "USDT" in b.profile.margin_currency else "BTC/USDC:USDC"
-            )
-        )
-        assert await a.fetch_funding_history(
-            "ETH/USDT:USDT" if a.profile.margin_currency == "USDT" else "ETH/USDC:USDC"
-        ) == (
-            await b.fetch_funding_history(
-                "ETH/USDT:USDT" if b.profile.margin_currency == "USDT" else "ETH/USDC:USDC"
-            )
-        )
+        assert await a.fetch_order_book(perp(a, "BTC")) == await b.fetch_order_book(perp(b, "BTC"))
+        assert await a.fetch_funding_history(perp(a, "ETH")) == await b.fetch_funding_history(perp(b, "ETH"))
 
 
 async def test_a_coin_moves_the_same_whatever_the_size_of_the_universe() -> None:
@@ -74,10 +67,8 @@ async def test_a_coin_moves_the_same_whatever_the_size_of_the_universe() -> None
     clock_small.advance(9 * 3600)
     clock_large.advance(9 * 3600)
     for name in ("sim:binance", "sim:hyperliquid"):
-        symbol = "ETH/USDT:USDT" if name == "sim:binance" else "ETH/USDC:USDC"
-        assert await small.venue(name).fetch_funding_rates([symbol]) == await large.venue(
-            name
-        ).fetch_funding_rates([symbol])
+        a, b = small.venue(name), large.venue(name)
+        assert await a.fetch_funding_rates([perp(a, "ETH")]) == await b.fetch_funding_rates([perp(b, "ETH")])
 
 
 async def test_orders_replay_identically() -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 import json
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -23,6 +23,7 @@ from tests.sim.conftest import START
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "sim"
 REAL: dict[str, Any] = json.loads((FIXTURES / "real_funding_summary.json").read_text())
+T = TypeVar("T")
 YEAR_HOURS = 365 * 24
 STICKY_8H = 0.0001
 STICKY_1H = 0.0000125
@@ -67,7 +68,7 @@ def pooled(year: dict[tuple[str, str], list[float]], venue: str) -> list[float]:
     return year[(venue, "BTC")] + year[(venue, "ETH")]
 
 
-def share(xs: Sequence[float], test: Any) -> float:
+def share(xs: Sequence[T], test: Callable[[T], bool]) -> float:
     return sum(1 for x in xs if test(x)) / len(xs)
 
 
@@ -196,9 +197,7 @@ def test_the_cross_section_of_a_whole_market_looks_like_binance(clock: ManualClo
     market: SimMarket = build_sim_market(seed=3, clock=clock, latency_scale=0, history_hours=48)
     rates = asyncio.run(market.venue("sim:binance").fetch_funding_rates())
     values = [float(r.rate) for r in rates]
-    at_interest = share(
-        [r for r in rates], lambda r: abs(float(r.rate) - 0.0001 * r.interval_hours / 8) < 1e-12
-    )
+    at_interest = share(rates, lambda r: abs(float(r.rate) - 0.0001 * r.interval_hours / 8) < 1e-12)
     assert at_interest >= 0.3  # real snapshot: 65 %
     assert share(values, lambda x: x < 0) <= 0.35  # real: 4 %, in a bull market
     assert max(abs(x) for x in values) <= 0.02
