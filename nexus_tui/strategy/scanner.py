@@ -239,6 +239,10 @@ class Scanner:
                 self._health_sigs[h.venue] = signature
                 self._dirty.update(self._venue_bases.get(h.venue, ()))
 
+    def recost_all(self) -> None:
+        """Re-cost every asset on the next scan (a new day's fees, a forced refresh, a bench)."""
+        self._dirty.update(self._by_base)
+
     def set_histories(self, histories: Mapping[MarketKey, History] | HistorySource) -> None:
         """Funding history per market, or a function (venue, symbol) -> history (the funding book's)."""
         self._histories = histories
