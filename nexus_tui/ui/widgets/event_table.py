@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterable
 
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
 
 from nexus_tui.core.clock import utc
 from nexus_tui.core.events import Event
@@ -45,30 +47,53 @@ class EventTable(DataTable[str]):
         return self._next_key
 
     def add_events(self, events: Iterable[Event]) -> None:
+        arriving = [(self._new_key(), event) for event in events]
+        if not arriving:
+            return
         following = self.row_count == 0 or self.cursor_row >= self.row_count - 1
+        reading = None if following else self._key_at_cursor()
+        overflow = max(0, len(self._held) + len(arriving) - self.max_rows)
+        dropped = [key for key, _ in itertools.islice(self._held, min(overflow, len(self._held)))]
+        self._held.extend(arriving)  # the deque lets the oldest go by itself
         with self.app.batch_update():
-            for event in events:
-                if len(self._held) == self.max_rows:
-                    old_key, _ = self._held[0]
-                    if old_key in self.rows:
-                        self.remove_row(old_key)
-                key = str(self._next_key)
-                self._next_key += 1
-                self._held.append((key, event))
-                if matches(event_text(event), self.filter_text):
-                    self._add_row(key, event)
+            if overflow > max(20, self.max_rows // 20):
+                # DataTable.remove_row costs O(rows) each: past a few, rebuilding is cheaper.
+                self._show_held()
+            else:
+                for key in dropped:
+                    if key in self.rows:
+                        self.remove_row(key)
+                for key, event in arriving[-self.max_rows :]:
+                    if matches(event_text(event), self.filter_text):
+                        self._add_row(key, event)
         if following and self.row_count:
             self.move_cursor(row=self.row_count - 1)
+        elif reading is not None and reading in self.rows:
+            # Rows above may have gone: keep the cursor on the line being read, found by its key.
+            self.move_cursor(row=self.get_row_index(reading))
+
+    def _key_at_cursor(self) -> str | None:
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except CellDoesNotExist:
+            return None
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text
         with self.app.batch_update():
-            self.clear()
-            for key, event in self._held:
-                if matches(event_text(event), text):
-                    self._add_row(key, event)
+            self._show_held()
         if self.row_count:
             self.move_cursor(row=self.row_count - 1)
+
+    def _show_held(self) -> None:
+        self.clear()
+        for key, event in self._held:
+            if matches(event_text(event), self.filter_text):
+                self._add_row(key, event)
+
+    def _new_key(self) -> str:
+        self._next_key += 1
+        return str(self._next_key)
 
     def _add_row(self, key: str, event: Event) -> None:
         self.add_row(utc(event.ts).strftime(TIME_FORMAT), event.kind, event.message or "", key=key)
