@@ -87,9 +87,26 @@ def to_leg_row(quote: Any) -> LegRow:
 _NO_FLAGS: frozenset[str] = frozenset()
 
 
-def _signature(row: LegRow) -> tuple[object, ...]:
-    """What, when it changes, moves an opportunity's figures (mark moves wait for the periodic re-cost)."""
-    return (row.rate, row.interval_hours, row.next_funding_ts, row.flags, row.base)
+def _same_funding(row: LegRow, quote: Any) -> bool:
+    """Whether `quote` says what `row` says about funding: rate, interval, next settlement, flags.
+
+    These move an opportunity's figures; a moved mark price waits for the periodic re-cost."""
+    if quote.rate != row.rate or quote.interval_hours != row.interval_hours:
+        return False
+    if quote.next_funding_ts != row.next_funding_ts:
+        return False
+    flags = quote.flags
+    if type(flags) is not frozenset:
+        flags = frozenset(flags) if flags else _NO_FLAGS
+    if flags != row.flags:
+        return False
+    base = getattr(quote, "base", None)
+    return base is None or base == row.base
+
+
+def _observed(quote: Any) -> datetime:
+    observed: datetime = quote.ts if type(quote) is FundingRate else quote.observed_at
+    return observed
 
 
 class Scanner:
@@ -128,17 +145,21 @@ class Scanner:
             stale_before = self._last_scan - timedelta(seconds=self.params.max_quote_age_s)
         rows, by_base, dirty = self._rows, self._by_base, self._dirty
         for quote in quotes:
-            row = to_leg_row(quote)
-            key = (row.venue, row.symbol)
+            key = (quote.venue, quote.symbol)
             old = rows.get(key)
-            if old is not None and _signature(old) == _signature(row):
-                rows[key] = row
-                by_base[row.base][key] = row
+            if old is not None and _same_funding(old, quote):
+                # Unchanged: the row is only seen again (and its mark may have moved).
+                observed = _observed(quote)
+                if observed != old.observed_at or quote.mark_price != old.mark_price:
+                    row = LegRow._make((*old[:10], quote.mark_price, observed, *old[12:]))
+                    rows[key] = row
+                    by_base[row.base][key] = row
                 # A row that had aged out comes back: the base must see it again.
                 if stale_before is not None and old.observed_at < stale_before:
-                    dirty.add(row.base)
+                    dirty.add(old.base)
                     changed += 1
                 continue
+            row = to_leg_row(quote)
             if old is not None and old.base != row.base:
                 by_base[old.base].pop(key, None)
                 dirty.add(old.base)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -56,6 +57,8 @@ class OpportunityService:
         self.markets_every_s = markets_every_s
         self.tickers_every_s = tickers_every_s
         self._limit = asyncio.Semaphore(concurrency)
+        # The scan may run in a worker thread; every use of the scanner holds this.
+        self._lock = threading.Lock()
         self.latest: ScanResult | None = None
         self.scans = 0
         self._book_version = -1
@@ -70,7 +73,8 @@ class OpportunityService:
 
     def set_params(self, params: StrategyParams) -> None:
         """A config change: everything is re-costed on the next scan."""
-        self.scanner.set_params(params)
+        with self._lock:
+            self.scanner.set_params(params)
 
     # -- inputs ----------------------------------------------------------------------------
     async def refresh_markets(self) -> None:
@@ -85,7 +89,8 @@ class OpportunityService:
                 continue
             for symbol, market in listed.items():
                 markets[(venue.id, symbol)] = market
-        self.scanner.update_markets(markets)
+        with self._lock:
+            self.scanner.update_markets(markets)
         self._markets_at = self.engine.clock.now()
 
     async def refresh_tickers(self) -> None:
@@ -97,7 +102,8 @@ class OpportunityService:
             except NexusError as exc:
                 log.warning("tickers of %s unavailable: %s", venue.id, exc)
                 continue
-            self.scanner.update_tickers(tickers)
+            with self._lock:
+                self.scanner.update_tickers(tickers)
         self._tickers_at = self.engine.clock.now()
 
     async def refresh_books(self, opportunities: Iterable[Opportunity] | None = None) -> int:
@@ -112,7 +118,8 @@ class OpportunityService:
                     wanted.append(key)
         books = await asyncio.gather(*(self._fetch_book(venue, symbol) for venue, symbol in wanted))
         fetched = [book for book in books if book is not None]
-        self.scanner.update_order_books(fetched)
+        with self._lock:
+            self.scanner.update_order_books(fetched)
         now = self.engine.clock.now()
         for book in fetched:
             self._book_fetched[(book.venue, book.symbol)] = now
@@ -140,22 +147,43 @@ class OpportunityService:
     # -- scanning ----------------------------------------------------------------------------
     def rescan(self) -> ScanResult:
         """Fold in what changed in the funding book and venue health, scan, and announce it."""
+        now = self._fold_in()
+        with self._lock:
+            result = self.scanner.scan(now)
+        return self._publish(result)
+
+    async def rescan_async(self) -> ScanResult:
+        """`rescan`, with the scan itself in a worker thread so the event loop (and the screens
+        sharing it) keeps running while a large scan is costed."""
+        now = self._fold_in()
+        result = await asyncio.to_thread(self._scan_locked, now)
+        return self._publish(result)
+
+    def _scan_locked(self, now: datetime) -> ScanResult:
+        with self._lock:
+            return self.scanner.scan(now)
+
+    def _fold_in(self) -> datetime:
+        """Read the book and the venues' health (on the event loop, where they are written)."""
         engine = self.engine
         book = engine.funding_book
-        if book.version != self._book_version:
-            self._book_version = book.version
-            self.scanner.update_quotes(book.quotes())
-        self.scanner.update_health([venue.health() for venue in engine.venues.values()])
         now = engine.clock.now()
-        self._drop_old_books(now)
-        result = self.scanner.scan(now)
+        with self._lock:
+            if book.version != self._book_version:
+                self._book_version = book.version
+                self.scanner.update_quotes(book.quotes())
+            self.scanner.update_health([venue.health() for venue in engine.venues.values()])
+            self._drop_old_books(now)
+        return now
+
+    def _publish(self, result: ScanResult) -> ScanResult:
         self.latest = result
         self.scans += 1
         top = result.opportunities[0] if result.opportunities else None
         message = f"{len(result.opportunities)} opportunities"
         if top is not None:
             message += f"; best {top.symbol} long {top.long.venue} short {top.short.venue} UOS {top.uos:.0f}"
-        engine.emit(
+        self.engine.emit(
             EVENT,
             message,
             coalesce_key=EVENT,
@@ -170,15 +198,16 @@ class OpportunityService:
         """One complete pass for headless use: markets, tickers, scan, books for the best, rescan."""
         await self.refresh_markets()
         await self.refresh_tickers()
-        result = self.rescan()
+        result = await self.rescan_async()
         if fetch_books and result.opportunities:
             await self.refresh_books()
-            result = self.rescan()
+            result = await self.rescan_async()
         return result
 
     def explain(self, asset: str) -> tuple[Opportunity, ...]:
         """Why the obvious trades on `asset` (a base asset or symbol) are not listed, now."""
-        return self.scanner.explain(asset, self.engine.clock.now())
+        with self._lock:
+            return self.scanner.explain(asset, self.engine.clock.now())
 
     # -- the engine service --------------------------------------------------------------------
     async def run(self, engine: Engine) -> None:
@@ -198,10 +227,10 @@ class OpportunityService:
                     await clock.sleep(wait)
                     events.drain()
                 await self._refresh_due()
-                self.rescan()
+                await self.rescan_async()
                 if self._due(self._books_at, self.book_max_age_s / 2):
                     await self.refresh_books()
-                    self.rescan()
+                    await self.rescan_async()
                 last = clock.now()
         finally:
             events.close()
