@@ -29,6 +29,7 @@ from nexus_tui.core.money import D
 # Perpetual funding started in 2016; an epoch earlier than 2010 means seconds were read as ms
 # (or the reverse), so the row cannot be trusted.
 EARLIEST_PLAUSIBLE_S = datetime(2010, 1, 1, tzinfo=UTC).timestamp()
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,45 @@ def reason_kind(reason: str) -> str:
 def screen(row: Any, limits: GuardLimits, now_s: float) -> tuple[FundingRate, float] | str:
     """(the row, possibly repaired, and its epoch seconds) or the reason it is rejected."""
     try:
+        # Fast path, one expression for the row every venue sends thousands of times a minute:
+        # well-typed and in range. Anything else takes the careful path, which says why.
+        if type(row) is FundingRate:
+            rate, interval, ts = row.rate, row.interval_hours, row.ts
+            mark, index, predicted, next_ts = (
+                row.mark_price,
+                row.index_price,
+                row.predicted_rate,
+                row.next_funding_ts,
+            )
+            if (
+                type(rate) is Decimal
+                and rate.is_finite()
+                and abs(rate) <= limits.max_abs_rate
+                and type(interval) is int
+                and limits.min_interval_hours <= interval <= limits.max_interval_hours
+                and type(ts) is datetime
+                and ts.tzinfo is not None
+                and type(row.venue) is str
+                and row.venue
+                and type(row.symbol) is str
+                and row.symbol
+                and type(row.source) is FundingSource
+                and row.flags == ()
+                and (mark is None or (type(mark) is Decimal and mark.is_finite() and mark > _ZERO))
+                and (index is None or (type(index) is Decimal and index.is_finite() and index > _ZERO))
+                and (
+                    predicted is None
+                    or (
+                        type(predicted) is Decimal
+                        and predicted.is_finite()
+                        and abs(predicted) <= limits.max_abs_rate
+                    )
+                )
+                and (next_ts is None or (type(next_ts) is datetime and next_ts.tzinfo is not None))
+            ):
+                ts_s = ts.timestamp()
+                if EARLIEST_PLAUSIBLE_S <= ts_s <= now_s + limits.max_future_s:
+                    return row, ts_s
         return _screen(row, limits, now_s)
     except Exception as exc:  # a garbage object must cost a row, never the refresh
         return f"malformed row: {type(exc).__name__}"
@@ -117,12 +157,18 @@ def _screen(row: Any, limits: GuardLimits, now_s: float) -> tuple[FundingRate, f
     return row, ts_s
 
 
-def is_jump(value: float, baseline: tuple[float, float] | None, limits: GuardLimits) -> bool:
-    """True when `value` sits more than jump_z spreads away from the series' recent mean."""
+def jump_band(baseline: tuple[float, float] | None, limits: GuardLimits) -> tuple[float, float] | None:
+    """(centre, half-width) of the normal range for a series' next value, from its recent
+    (mean, standard deviation); None while there is too little history to judge."""
     if baseline is None:
-        return False
+        return None
     mean, std = baseline
-    return abs(value - mean) > limits.jump_z * max(std, limits.jump_floor)
+    return mean, limits.jump_z * max(std, limits.jump_floor)
+
+
+def is_jump(value: float, band: tuple[float, float] | None) -> bool:
+    """True when `value` falls outside the series' normal range."""
+    return band is not None and abs(value - band[0]) > band[1]
 
 
 def _is_price(value: object) -> bool:

@@ -27,7 +27,7 @@ from nexus_tui.core.clock import Clock
 from nexus_tui.core.events import Event, EventBus, Subscription
 from nexus_tui.core.models import FundingRate, FundingSource, split_symbol
 from nexus_tui.core.money import apr_from_hourly, hourly
-from nexus_tui.market.anomaly import GuardLimits, is_jump, reason_kind, screen
+from nexus_tui.market.anomaly import GuardLimits, jump_band, reason_kind, screen
 from nexus_tui.market.history import SeriesHistory
 from nexus_tui.market.reconcile import Role, Verdict, choose, compare
 
@@ -142,6 +142,8 @@ class _Series:
     """Everything the book knows about one (venue, symbol)."""
 
     __slots__ = (
+        "band",
+        "band_at",
         "base",
         "history",
         "jump",
@@ -168,6 +170,8 @@ class _Series:
         self.verdict = Verdict.UNCHECKED
         self.jump = False
         self.history = SeriesHistory(history_points)
+        self.band: tuple[float, float] | None = None  # normal range for the next value (jumps)
+        self.band_at = 0  # history.appended when `band` was derived
 
 
 class FundingBook:
@@ -223,16 +227,17 @@ class FundingBook:
         bucket_s = self._bucket_s
         series = self._series
         down = self._down
-        window, min_points = limits.jump_window, limits.jump_min_points
 
-        accepted = ignored = jumps = discrepancies = 0
+        accepted = ignored = jumps = discrepancies = rejected = 0
         rejections: list[Rejection] = []
-        rejected = 0
         per_venue: dict[str, int] = {}
         rejected_venues: dict[str, list[Rejection]] = {}
         new_discrepancies: dict[str, list[str]] = {}
         new_jumps: dict[str, list[str]] = {}
-        newest = self._venue_newest
+        # Rows arrive grouped by venue: count per run of one venue, not per row.
+        run_venue: str | None = None
+        run_count = 0
+        run_newest = _NEVER
 
         for raw in rows:
             screened = screen(raw, limits, now_s)
@@ -245,39 +250,40 @@ class FundingBook:
                 continue
             row, ts_s = screened
             venue = row.venue
-            key = (venue, row.symbol)
-            st = series.get(key)
+            st = series.get((venue, row.symbol))
             if st is None:
-                st = series[key] = _Series(venue, row.symbol, self._history_points)
+                st = series[(venue, row.symbol)] = _Series(venue, row.symbol, self._history_points)
 
+            secondary = st.secondary
             if row.source is _SECONDARY:
                 if ts_s < st.secondary_ts:
                     ignored += 1
                     continue
-                st.secondary, st.secondary_ts = row, ts_s
+                st.secondary = secondary = row
+                st.secondary_ts = ts_s
                 primary = st.primary
+                effective = primary is None
             else:
                 if ts_s < st.primary_ts:
                     ignored += 1
                     continue
-                st.primary, st.primary_ts = row, ts_s
-                primary = row
-            # Only the row the screen would show right now writes the chart history and is
-            # tested for jumps (the secondary only when it fills a gap or stands in).
-            shown = choose(
-                primary,
-                now_s - st.primary_ts,
-                st.secondary,
-                now_s - st.secondary_ts,
-                venue_down=venue in down,
-                stale_after_s=stale_after,
-            )
-            effective = shown is not None and shown[0] is row
+                st.primary = primary = row
+                st.primary_ts = ts_s
+                effective = secondary is None
 
-            if primary is not None and st.secondary is not None:
-                verdict = compare(
-                    primary, st.primary_ts, st.secondary, st.secondary_ts, tolerance, stale_after
+            if primary is not None and secondary is not None:
+                # Only the row the screen would show right now writes the chart history and is
+                # tested for jumps (the secondary only when it fills a gap or stands in).
+                shown = choose(
+                    primary,
+                    now_s - st.primary_ts,
+                    secondary,
+                    now_s - st.secondary_ts,
+                    venue_down=venue in down,
+                    stale_after_s=stale_after,
                 )
+                effective = shown is not None and shown[0] is row
+                verdict = compare(primary, st.primary_ts, secondary, st.secondary_ts, tolerance, stale_after)
                 if verdict is Verdict.DISCREPANCY:
                     discrepancies += 1
                     if st.verdict is not Verdict.DISCREPANCY:
@@ -288,7 +294,10 @@ class FundingBook:
                 value = float(row.rate)
                 history = st.history
                 history.record(int(ts_s // bucket_s) * bucket_s, value)
-                jumped = is_jump(value, history.baseline(window, min_points), limits)
+                if st.band_at != history.appended:
+                    self._refresh_band(st)
+                band = st.band
+                jumped = band is not None and abs(value - band[0]) > band[1]
                 if jumped:
                     jumps += 1
                     if not st.jump:
@@ -296,9 +305,15 @@ class FundingBook:
                 st.jump = jumped
 
             accepted += 1
-            per_venue[venue] = per_venue.get(venue, 0) + 1
-            if ts_s > newest.get(venue, _NEVER):
-                newest[venue] = ts_s
+            if venue != run_venue:
+                if run_venue is not None:
+                    self._count_run(per_venue, run_venue, run_count, run_newest)
+                run_venue, run_count, run_newest = venue, 0, _NEVER
+            run_count += 1
+            if ts_s > run_newest:
+                run_newest = ts_s
+        if run_venue is not None:
+            self._count_run(per_venue, run_venue, run_count, run_newest)
 
         self._accepted += accepted
         self._rejected += rejected
@@ -307,6 +322,19 @@ class FundingBook:
             self.version += 1
         self._announce(now, per_venue, rejected_venues, new_discrepancies, new_jumps)
         return IngestReport(accepted, rejected, ignored, jumps, discrepancies, tuple(rejections))
+
+    def _count_run(self, per_venue: dict[str, int], venue: str, count: int, newest_s: float) -> None:
+        per_venue[venue] = per_venue.get(venue, 0) + count
+        if newest_s > self._venue_newest.get(venue, _NEVER):
+            self._venue_newest[venue] = newest_s
+
+    def _refresh_band(self, st: _Series) -> None:
+        """Re-derive a series' normal range after its history gained a point (once a bucket)."""
+        history = st.history
+        st.band = jump_band(
+            history.baseline(self.limits.jump_window, self.limits.jump_min_points), self.limits
+        )
+        st.band_at = history.appended
 
     def backfill(self, rows: Iterable[FundingRate]) -> int:
         """Load settled history (oldest first) into the charts without touching current quotes.
@@ -452,20 +480,24 @@ class FundingBook:
 
     # -- internals -----------------------------------------------------------------------
     def _quote(self, st: _Series, now_s: float) -> BookQuote | None:
+        primary, secondary = st.primary, st.secondary
         primary_age = now_s - st.primary_ts
         secondary_age = now_s - st.secondary_ts
         venue_down = st.venue in self._down
-        chosen = choose(
-            st.primary,
-            primary_age,
-            st.secondary,
-            secondary_age,
-            venue_down=venue_down,
-            stale_after_s=self.stale_after_s,
-        )
-        if chosen is None:
-            return None
-        row, role = chosen
+        if secondary is None and primary is not None:  # the common case: the venue's own rate only
+            row, role = primary, Role.PRIMARY
+        else:
+            chosen = choose(
+                primary,
+                primary_age,
+                secondary,
+                secondary_age,
+                venue_down=venue_down,
+                stale_after_s=self.stale_after_s,
+            )
+            if chosen is None:
+                return None
+            row, role = chosen
         flags: list[str] = []
         if role is Role.PRIMARY:
             age = primary_age
@@ -487,27 +519,27 @@ class FundingBook:
         if row.flags:
             flags.extend(row.flags)  # the venue adapter's own caveats, e.g. "interval_assumed"
         rate_hourly = hourly(row.rate, row.interval_hours)
-        secondary = st.secondary
+        # Positional: a snapshot builds thousands of these, and keywords cost a third more.
         return BookQuote(
-            venue=st.venue,
-            symbol=st.symbol,
-            base=st.base,
-            quote=st.quote,
-            rate=row.rate,
-            interval_hours=row.interval_hours,
-            rate_hourly=rate_hourly,
-            apr=apr_from_hourly(rate_hourly),
-            next_funding_ts=row.next_funding_ts,
-            mark_price=row.mark_price,
-            index_price=row.index_price,
-            predicted_rate=row.predicted_rate,
-            source=row.source,
-            flags=frozenset(flags),
-            observed_at=row.ts,
-            age_s=max(0.0, age),
-            secondary_rate=None if secondary is None else secondary.rate,
-            secondary_interval_hours=None if secondary is None else secondary.interval_hours,
-            secondary_age_s=None if secondary is None else max(0.0, secondary_age),
+            st.venue,
+            st.symbol,
+            st.base,
+            st.quote,
+            row.rate,
+            row.interval_hours,
+            rate_hourly,
+            apr_from_hourly(rate_hourly),
+            row.next_funding_ts,
+            row.mark_price,
+            row.index_price,
+            row.predicted_rate,
+            row.source,
+            _flag_set(flags),
+            row.ts,
+            age if age > 0.0 else 0.0,
+            None if secondary is None else secondary.rate,
+            None if secondary is None else secondary.interval_hours,
+            None if secondary is None else max(0.0, secondary_age),
         )
 
     def _announce(
@@ -566,6 +598,20 @@ class FundingBook:
         self._bus.publish(
             Event(kind=kind, ts=self._clock.now(), data=data, coalesce_key=coalesce_key, message=message)
         )
+
+
+_FLAG_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _flag_set(flags: list[str]) -> frozenset[str]:
+    """The same few combinations recur on thousands of quotes: share one frozenset for each."""
+    key = tuple(flags)
+    found = _FLAG_SETS.get(key)
+    if found is None:
+        found = frozenset(flags)
+        if len(_FLAG_SETS) < 4096:  # venue caveats are few, but never let this grow unbounded
+            _FLAG_SETS[key] = found
+    return found
 
 
 def _has_quote(st: _Series) -> bool:

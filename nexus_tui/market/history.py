@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 class SeriesHistory:
     """Ring buffer of (bucket-aligned epoch seconds, rate per interval), oldest first."""
 
-    __slots__ = ("_baseline", "_baseline_at", "_capacity", "_head", "_rates", "_ts", "appended")
+    __slots__ = ("_capacity", "_head", "_newest", "_rates", "_ts", "appended")
 
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
@@ -28,40 +28,39 @@ class SeriesHistory:
         self._ts = array("q")
         self._rates = array("d")
         self._head = 0  # index of the oldest point once the ring is full
+        self._newest = -1  # index of the newest point
         self.appended = 0  # points ever appended (not counting in-bucket replacements)
-        self._baseline: tuple[float, float] | None = None
-        self._baseline_at = -1
 
     def __len__(self) -> int:
         return len(self._ts)
 
-    def _newest_index(self) -> int:
-        if len(self._ts) < self._capacity:
-            return len(self._ts) - 1
-        return (self._head - 1) % self._capacity
-
-    def record(self, bucket_start_s: int, rate: float) -> None:
+    def record(self, bucket_start_s: int, rate: float) -> bool:
         """Add a point for the bucket starting at `bucket_start_s`, or replace that bucket's value.
 
-        A point for a bucket older than the newest one is ignored: history only moves forward.
+        Returns True when a new point was appended. A point for a bucket older than the newest
+        one is ignored: history only moves forward.
         """
-        n = len(self._ts)
-        if n:
-            newest = self._newest_index()
-            last = self._ts[newest]
+        stamps = self._ts
+        newest = self._newest
+        if newest >= 0:
+            last = stamps[newest]
             if bucket_start_s == last:
                 self._rates[newest] = rate
-                return
+                return False
             if bucket_start_s < last:
-                return
-        if n < self._capacity:
-            self._ts.append(bucket_start_s)
+                return False
+        if len(stamps) < self._capacity:
+            stamps.append(bucket_start_s)
             self._rates.append(rate)
+            self._newest = len(stamps) - 1
         else:
-            self._ts[self._head] = bucket_start_s
-            self._rates[self._head] = rate
-            self._head = (self._head + 1) % self._capacity
+            head = self._head
+            stamps[head] = bucket_start_s
+            self._rates[head] = rate
+            self._newest = head
+            self._head = (head + 1) % self._capacity
         self.appended += 1
+        return True
 
     def _ordered_indices(self) -> range | list[int]:
         n = len(self._ts)
@@ -79,19 +78,15 @@ class SeriesHistory:
         return [rates[i] for i in self._ordered_indices()]
 
     def baseline(self, window: int, min_points: int) -> tuple[float, float] | None:
-        """(mean, standard deviation) of up to `window` points before the newest one.
+        """(mean, sample standard deviation) of up to `window` points before the newest one, or
+        None with fewer than `min_points` of them.
 
         The newest point is the bucket still being filled (the value under test), so it is left
-        out. Cached until a new bucket is appended, which keeps the per-update cost constant.
+        out. It changes only when a point is appended: callers cache it against `appended`.
         """
-        if self._baseline_at == self.appended:
-            return self._baseline
         values = self.rates()[:-1][-window:]
-        result: tuple[float, float] | None = None
-        if len(values) >= min_points:
-            mean = math.fsum(values) / len(values)
-            var = math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)
-            result = (mean, math.sqrt(var))
-        self._baseline = result
-        self._baseline_at = self.appended
-        return result
+        if len(values) < max(2, min_points):
+            return None
+        mean = math.fsum(values) / len(values)
+        var = math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)
+        return mean, math.sqrt(var)

@@ -171,19 +171,23 @@ async def test_record_does_not_repeat_a_rate_that_was_not_refreshed(tmp_path: Pa
 
 def test_ctrl_c_keeps_every_finished_pass(tmp_path: Path) -> None:
     clock = ManualClock(T0)
-    engine, venue = _engine(clock)
-    recording = Recording(tmp_path / "rec.csv")
-
-    original = venue.fetch_funding_rates
+    venue = FakeVenue(
+        "sim:bybit",
+        [rate("0.0001", venue="sim:bybit"), rate("0.0002", venue="sim:bybit", symbol="ETH/USDT:USDT")],
+        clock,
+    )
+    answer = venue.fetch_funding_rates
 
     async def interrupted_on_third_pass(symbols: object = None) -> list:  # type: ignore[type-arg]
         if venue.calls == 2:
             raise KeyboardInterrupt
-        return await original()
+        return await answer()
 
     venue.fetch_funding_rates = interrupted_on_third_pass  # type: ignore[method-assign]
+    engine = build_engine(None, clock=clock, venues=[venue])  # type: ignore[list-item]
+    recording = Recording(tmp_path / "rec.csv")
     with pytest.raises(KeyboardInterrupt):
-        asyncio.run(record_tape(engine, recording, duration_s=None, interval_s=5))  # type: ignore[arg-type]
+        asyncio.run(record_tape(engine, recording, duration_s=None, interval_s=5))
     assert recording.passes == 2 and recording.rows == 4
     assert len(read_tape(recording.path)) == 4
 
