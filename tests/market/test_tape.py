@@ -351,3 +351,20 @@ def test_any_tape_is_read_or_refused_cleanly_and_never_shows_absurd_rates(
     book = FundingBook(ManualClock(T0))
     book.ingest(rows)
     assert all(abs(q.rate) <= Decimal("0.03") for q in book.quotes())
+
+
+def test_the_examples_in_docs_formats_are_valid_tapes(tmp_path: Path) -> None:
+    import re
+
+    doc = (Path(__file__).parents[2] / "docs" / "formats.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(csv|json)\n(.*?)```", doc, flags=re.S)
+    tapes = [(kind, body) for kind, body in blocks if "venue" in body and '"as_of"' not in body]
+    assert len(tapes) == 3
+    read = []
+    for i, (kind, body) in enumerate(tapes):
+        path = tmp_path / f"example{i}.{'csv' if kind == 'csv' else 'jsonl'}"
+        path.write_text(body, encoding="utf-8")
+        read.append(read_tape(path))
+    assert read[0] == read[1]  # the CSV and JSON Lines examples are the same rows
+    assert read[0][0].flags == ("interval_assumed",) and read[0][0].mark_price == Decimal("43000.10")
+    assert read[2][0].venue == "bybit" and read[2][0].ts == T0
