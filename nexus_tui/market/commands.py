@@ -173,10 +173,13 @@ async def record_tape(
                         recording.written[key] = quote.observed_at
                         fresh.append(quote.as_funding_rate())
                 recording.rows += writer.write(fresh)
-                elapsed = (clock.now() - start).total_seconds()
-                if duration_s is not None and elapsed + interval_s > duration_s + 1e-9:
+                # Passes keep to a grid from the start (0, interval, 2 x interval, ...), so the
+                # time a pass takes does not push the later ones back.
+                next_at = recording.passes * interval_s
+                if duration_s is not None and next_at > duration_s + 1e-9:
                     break
-                await clock.sleep(interval_s)
+                elapsed = (clock.now() - start).total_seconds()
+                await clock.sleep(max(0.0, next_at - elapsed))
         finally:
             recording.rejected = book.stats.rejected
             await engine.stop()

@@ -206,3 +206,49 @@ def test_cli_record_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "already exists" in result.stderr and "--force" in result.stderr
     assert out.read_text() == "precious\n"
+
+
+# -- on the simulated market, as a user runs them ----------------------------------------------
+
+
+def test_same_seed_same_instant_gives_the_same_book() -> None:
+    from datetime import UTC, datetime
+
+    from nexus_tui.market.commands import refresh_once
+
+    def snapshot(seed: int) -> dict[str, object]:
+        clock = ManualClock(datetime(2026, 3, 1, 12, tzinfo=UTC))
+        engine = build_engine(None, clock=clock, seed=seed, venue_ids=["sim:binance", "sim:hyperliquid"])
+        asyncio.run(refresh_once(engine))
+        return funding_json(sorted_quotes(engine.funding_book), clock.now())
+
+    first = snapshot(11)
+    assert len(first["rows"]) > 100  # type: ignore[arg-type]
+    assert {r["interval_hours"] for r in first["rows"]} >= {1, 8}  # type: ignore[attr-defined]
+    assert snapshot(11) == first
+    assert snapshot(12) != first
+
+
+def test_cli_funding_on_the_simulated_market() -> None:
+    result = CliRunner().invoke(app, ["funding", "--json", "--venues", "sim:okx"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["rows"] and {r["venue"] for r in doc["rows"]} == {"sim:okx"}
+    for row in doc["rows"]:
+        assert CONTRACT_KEYS <= set(row)
+        assert isinstance(row["rate"], float) and abs(row["rate"]) <= 0.03
+        assert row["source"] == "sim"
+    result = CliRunner().invoke(app, ["funding", "--venues", "kraken"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("nexus-tui: unknown venue 'kraken'; available: sim:binance")
+
+
+def test_cli_record_on_the_simulated_market(tmp_path: Path) -> None:
+    out = tmp_path / "sim.jsonl"
+    args = ["record", "--out", str(out), "--duration", "10", "--interval", "5", "--speed", "200"]
+    result = CliRunner().invoke(app, [*args, "--venues", "sim:hyperliquid"])
+    assert result.exit_code == 0, result.output
+    rows = read_tape(out)
+    assert rows and {r.venue for r in rows} == {"sim:hyperliquid"}
+    assert {r.interval_hours for r in rows} == {1}
+    assert result.stderr.startswith(f"nexus-tui: recorded {len(rows)} row(s), 3 pass(es), to {out}")
