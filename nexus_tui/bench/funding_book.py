@@ -22,14 +22,15 @@ import random
 import statistics
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from nexus_tui.bench.registry import BenchResult, bench, summarize, timed
+from nexus_tui.bench.registry import BenchResult, bench, summarize
 from nexus_tui.core.clock import ManualClock
 from nexus_tui.core.models import FundingRate, FundingSource
-from nexus_tui.market.funding_book import FundingBook
+from nexus_tui.market.funding_book import FundingBook, IngestReport
 
 SYMBOLS = 600
 REFRESH_EVERY_S = 5
@@ -116,25 +117,39 @@ def warm_book(feed: DeskFeed, clock: ManualClock, hours: int) -> FundingBook:
     return book
 
 
+def _wall_and_cpu(action: Callable[[], object]) -> tuple[float, float]:
+    """(wall ms, CPU ms) of one call, GC paused as registry.timed does. CPU time is what the call
+    costs when other processes share the cores; wall time then also includes waiting for one."""
+    gc.disable()
+    try:
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        action()
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    finally:
+        gc.enable()
+    return wall * 1000, cpu * 1000
+
+
+def _summary(samples: list[tuple[float, float]], goal_ms: float, **extra: float | str) -> BenchResult:
+    wall = summarize([wall for wall, _ in samples], goal_ms)
+    cpu_ms = round(statistics.median(cpu for _, cpu in samples), 3)
+    return BenchResult(wall.median_ms, wall.p95_ms, goal_ms, "ms", {"cpu_median_ms": cpu_ms, **extra})
+
+
 def _refresh_bench(venue: str | None, goal_ms: float, repeat: int) -> BenchResult:
     feed = DeskFeed()
     clock = ManualClock(START)
     book = warm_book(feed, clock, hours=24)
+    expected = sum(1 for pair in feed.pairs if venue is None or pair.venue == venue)
 
     def one_refresh() -> tuple[float, float]:
-        """(wall ms, CPU ms) of one ingest; GC paused as registry.timed does."""
         clock.advance(REFRESH_EVERY_S)
         rows = feed.rows(clock.now(), venue)
-        gc.disable()
-        try:
-            cpu0, wall0 = time.process_time(), time.perf_counter()
-            report = book.ingest(rows)
-            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-        finally:
-            gc.enable()
-        if report.rejected or report.accepted != len(rows):
-            raise RuntimeError(f"bench rows not all accepted: {report}")
-        return wall * 1000, cpu * 1000
+        reports: list[IngestReport] = []
+        sample = _wall_and_cpu(lambda: reports.append(book.ingest(rows)))
+        if reports[0].accepted != expected:
+            raise RuntimeError(f"bench rows not all accepted: {reports[0]}")
+        return sample
 
     for _ in range(3):
         one_refresh()
@@ -144,15 +159,13 @@ def _refresh_bench(venue: str | None, goal_ms: float, repeat: int) -> BenchResul
     clock.set(
         clock.now().replace(minute=0, second=0) + timedelta(hours=1) - timedelta(seconds=REFRESH_EVERY_S)
     )
-    hour_wall, _ = one_refresh()
-    return summarize(
-        [wall for wall, _ in samples],
+    hour_wall, hour_cpu = one_refresh()
+    return _summary(
+        samples,
         goal_ms,
-        rows=sum(1 for pair in feed.pairs if venue is None or pair.venue == venue),
-        # CPU time of the same samples: what the ingest costs when other processes share the
-        # cores (wall time then includes waiting for a core).
-        cpu_median_ms=round(statistics.median(cpu for _, cpu in samples), 3),
+        rows=expected,
         first_of_hour_ms=round(hour_wall, 3),
+        first_of_hour_cpu_ms=round(hour_cpu, 3),
     )
 
 
@@ -171,8 +184,13 @@ def snapshot() -> BenchResult:
     feed = DeskFeed()
     clock = ManualClock(START)
     book = warm_book(feed, clock, hours=2)
-    samples = timed(book.quotes, repeat=20, warmup=2, setup=lambda: clock.advance(1))
-    return summarize(samples, 50, quotes=len(book.quotes()))
+    samples = []
+    for i in range(22):
+        clock.advance(1)
+        sample = _wall_and_cpu(book.quotes)
+        if i >= 2:
+            samples.append(sample)
+    return _summary(samples, 50, quotes=len(book.quotes()))
 
 
 @bench("funding_book.memory_7d", goal_ms=150, unit="MB", description="book with 7 days of hourly history")

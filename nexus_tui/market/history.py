@@ -84,9 +84,13 @@ class SeriesHistory:
         The newest point is the bucket still being filled (the value under test), so it is left
         out. It changes only when a point is appended: callers cache it against `appended`.
         """
-        values = self.rates()[:-1][-window:]
-        if len(values) < max(2, min_points):
+        count = min(window, len(self._ts) - 1)
+        if count < max(2, min_points):
             return None
-        mean = math.fsum(values) / len(values)
-        var = math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)
+        rates, newest = self._rates, self._newest
+        start = newest - count
+        # Slices of the flat array, not a rebuilt list: this runs for every pair once an hour.
+        values = rates[start:newest] if start >= 0 else rates[start:] + rates[:newest]
+        mean = math.fsum(values) / count
+        var = math.fsum([(v - mean) * (v - mean) for v in values]) / (count - 1)
         return mean, math.sqrt(var)
