@@ -175,6 +175,14 @@ class _Series:
 
 
 class FundingBook:
+    """The reconciled funding view. Writers: `ingest` (both sources), `backfill` (history only),
+    `mark_venue_down`, `check_stale`. Readers: `quotes`, `quote`, `by_base`, `history`, `version`
+    (bumped on every change, for cheap change detection) and `subscribe` (funding events).
+
+    `tolerance` is how far (per interval) the two sources may differ and still agree;
+    `max_abs_rate` the guard's limit per interval (`limits` sets every guard parameter at once).
+    """
+
     def __init__(
         self,
         clock: Clock,
