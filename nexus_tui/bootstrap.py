@@ -25,6 +25,7 @@ from nexus_tui.market.funding_book import FundingBook
 from nexus_tui.market.refresh import FundingRefresher
 from nexus_tui.strategy.params import params_from_config
 from nexus_tui.strategy.service import OpportunityService
+from nexus_tui.venues.latency_probe import LatencyProbe
 from nexus_tui.venues.port import Venue
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ def build_engine(
         book,
         clock,
         interval_s=float(_setting(config, "data", "exchange_refresh_seconds", default=5.0)),
-        timeout_s=float(_setting(config, "data", "request_timeout_seconds", default=10.0)),
+        # each feed's deadline is derived from it, longer, so a venue's own guard times out first
+        request_timeout_s=float(_setting(config, "data", "request_timeout_seconds", default=10.0)),
         before_refresh=wiring.before_refresh,
     )
     for venue in wiring.venues:
@@ -92,6 +94,9 @@ def build_engine(
             engine.add_service(name, service)
     engine.funding_refresher = refresher
     engine.add_service("funding.refresh", refresher.run)
+    latency = LatencyProbe(wiring.venues, clock)  # only guarded (real) venues: none in sim
+    if latency.targets:
+        engine.add_service("venues.latency", latency.run)
     engine.opportunities = OpportunityService(engine, params_from_config(config))
     engine.add_service("strategy.opportunities", engine.opportunities.run)
     for name, service in wiring.services.items():
@@ -169,7 +174,12 @@ def secondary_feeds(
     feed = SecondaryFundingFeed(
         client, clock, exchanges_every_s=float(scanner.exchanges_refresh_seconds), bus=bus
     )
-    refresher.add_secondary(SOURCE_ID, feed.fetch_rows, interval_s=float(scanner.refresh_seconds))
+    refresher.add_secondary(
+        SOURCE_ID,
+        feed.fetch_rows,
+        interval_s=float(scanner.refresh_seconds),
+        request_timeout_s=client.guard.timeout_s,
+    )
 
     async def hold_then_close(engine: Engine) -> None:
         try:

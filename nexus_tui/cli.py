@@ -245,15 +245,12 @@ def doctor(
     import asyncio
     import json
 
-    from nexus_tui.config.vault import Vault
     from nexus_tui.doctor import DoctorReport, doctor_from_config, parse_venue_list
 
     options = vault_options(ctx, home, password_file, password_stdin)
 
     def check() -> DoctorReport:
-        session = config_session(options)
-        config = session.unlock().config if Vault.exists(session.home) else None  # no vault: defaults
-        return asyncio.run(doctor_from_config(config, only=parse_venue_list(venues)))
+        return asyncio.run(doctor_from_config(_desk_config(options), only=parse_venue_list(venues)))
 
     report = guarded(check)
     typer.echo(json.dumps(report.as_json()) if json_out else report.as_text())

@@ -9,7 +9,8 @@ hides the others):
 - clock skew: the venue's clock against ours (Cristian's method, see venues/health.py); more than
   1 s apart fails, because venues refuse signed requests whose timestamp is that far off;
 - markets loaded: at least one perpetual;
-- keys valid: a private call (balances) succeeds, when keys are configured;
+- keys valid: a private call (balances) succeeds, when keys are configured; a simulated venue
+  (id `sim:<name>`, venues/port.py) needs none, and its account must answer instead;
 - no withdrawal permission: seed 003 §11.1 says never enable it. Venues that report a key's
   permissions expose `async fetch_key_permissions() -> Mapping[str, bool | None]` with a
   "withdraw" entry (and optionally "trade"); a venue without that method is reported as
@@ -19,7 +20,8 @@ Outside sim mode the secondary funding source (ArbitrageScanner) gets a line too
 table answers and parses (rows, and rows dropped), and its exchange registry answers.
 
 Venues are taken as a parameter, so tests run the doctor against fakes; the CLI builds them with
-`bootstrap.make_venues(config, clock)`. Nothing here prints, and no exception escapes a check: an
+`bootstrap.make_venues(config, clock)`, the desk's own wiring: in sim mode the simulated market's
+venues, otherwise one ccxt client per enabled venue. Nothing here prints, and no exception escapes a check: an
 unexpected error becomes that check's one-line reason.
 """
 
@@ -35,7 +37,7 @@ from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 from nexus_tui.core.clock import Clock, SystemClock, iso
-from nexus_tui.core.errors import BadInput, NexusError, VenueError, VenueUnavailable
+from nexus_tui.core.errors import BadInput, NexusError, NotSupportedByVenue, VenueError, VenueUnavailable
 from nexus_tui.core.models import Balance, MarketInfo, MarketKind
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ T = TypeVar("T")
 
 SLOW_ONE_WAY_MS = 200.0  # seed 002 §2
 MAX_CLOCK_SKEW_MS = 1000.0  # e.g. Binance refuses a request stamped over 1 s ahead of its clock
+SIMULATED_PREFIX = "sim:"  # the simulated market's venue ids (venues/port.py)
 
 
 class DoctorVenue(Protocol):
@@ -240,7 +243,7 @@ class _VenueDoctor:
                 "will be refused; sync this machine's clock (NTP)",
             )
         else:
-            self.add("clock", CheckStatus.OK, f"skew {self.skew_ms:+.0f} ms")
+            self.add("clock", CheckStatus.OK, f"skew {round(self.skew_ms):+d} ms")
         return None, False
 
     async def load_markets(self) -> None:
@@ -256,6 +259,13 @@ class _VenueDoctor:
             self.add("markets", CheckStatus.OK, f"{self.markets} markets ({self.perps} perps)")
 
     async def keys(self) -> None:
+        if self.venue.id.startswith(SIMULATED_PREFIX):
+            _, error = await self.attempt(lambda: self.venue.fetch_balances())
+            if error is not None:
+                self.add("keys", CheckStatus.FAIL, f"simulated account did not answer: {error}")
+            else:
+                self.add("keys", CheckStatus.OK, "simulated account, no keys needed")
+            return
         if not self.venue.has_private:
             self.add("keys", CheckStatus.SKIP, "no keys: public data only")
             return
@@ -271,9 +281,16 @@ class _VenueDoctor:
         if fetch is None:
             self.add("withdraw", CheckStatus.SKIP, "withdrawal permission not reported by the venue")
             return
-        permissions, error = await self.attempt(fetch)
-        if error is not None:
-            self.add("withdraw", CheckStatus.WARN, f"could not read key permissions: {error}")
+        try:
+            permissions = await asyncio.wait_for(fetch(), self.timeout_s)
+        except asyncio.CancelledError:
+            raise
+        except NotSupportedByVenue:
+            self.add("withdraw", CheckStatus.SKIP, "withdrawal permission not reported by the venue")
+            return
+        except Exception as exc:  # the keys work; not knowing their permissions is worth a warning
+            reason = _reason(exc, self.venue.id, self.timeout_s)
+            self.add("withdraw", CheckStatus.WARN, f"could not read key permissions: {reason}")
             return
         withdraw = permissions.get("withdraw") if isinstance(permissions, Mapping) else None
         if withdraw is True:
@@ -412,11 +429,10 @@ async def doctor_from_config(
     if timeout_s is None:
         configured = getattr(getattr(config, "data", None), "request_timeout_seconds", None)
         timeout_s = float(configured) if isinstance(configured, int | float) else 10.0
-    make_venues = getattr(bootstrap, "make_venues", None)
-    if make_venues is None:
-        raise NexusError("venue wiring (bootstrap.make_venues) is not available in this build")
-    wiring = make_venues(config, clock)
-    venues: list[DoctorVenue] = list(getattr(wiring, "venues", wiring))  # bootstrap.MarketWiring or a list
+    sim = getattr(getattr(config, "data", None), "sim", None)
+    seed = int(getattr(sim, "seed", bootstrap.DEFAULT_SEED))  # the same simulated market as the desk's
+    wiring = bootstrap.make_venues(config, clock, seed=seed)
+    venues: list[DoctorVenue] = list(wiring.venues)
     secondary = _secondary_from_config(config, clock, timeout_s)
     try:
         return await run_doctor(venues, clock, only=only, timeout_s=timeout_s, secondary=secondary)

@@ -322,6 +322,60 @@ def test_cli_unknown_venue_is_bad_usage(fake_wiring: list[FakeVenue]) -> None:
     assert "Traceback" not in result.output
 
 
+# -- sim mode: the simulated market's own venues ----------------------------------------------
+
+SIM_VENUES = ["binance", "bybit", "okx", "gate", "bitget", "kucoin", "hyperliquid", "dydx"]
+
+
+def test_cli_in_sim_mode_checks_the_simulated_venues() -> None:
+    """No vault in the home: the defaults, i.e. sim mode, whose venues bootstrap builds."""
+    result = CliRunner().invoke(app, ["doctor"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split()[1] for line in lines] == [f"sim:{name}" for name in SIM_VENUES]
+    for line in lines:
+        assert line.startswith("ok    sim:")
+        assert " ms · skew " in line and " perps) · simulated account, no keys needed" in line
+
+    result = CliRunner().invoke(app, ["doctor", "--venues", "okx,sim:dydx", "--json"])
+    assert result.exit_code == 0
+    doc = json.loads(result.output)
+    assert [v["venue"] for v in doc["venues"]] == ["sim:okx", "sim:dydx"]
+    for venue in doc["venues"]:
+        assert venue["ok"] and venue["perps"] > 0 and venue["latency_ms"] is not None
+        assert [c["name"] for c in venue["checks"]] == ["latency", "clock", "markets", "keys"]
+
+
+async def test_a_simulated_account_that_does_not_answer_fails(clock: ManualClock) -> None:
+    venues = [
+        FakeVenue("sim:okx", clock, keys=True),
+        FakeVenue("sim:gate", clock, keys=True, balances_error=VenueUnavailable("sim:gate", "disconnect")),
+    ]
+    report = await run_doctor(venues, clock)
+    assert report.venues[0].ok and statuses(report, "sim:okx")["keys"] is CheckStatus.OK
+    assert "withdraw" not in statuses(report, "sim:okx")  # nothing to withdraw from a simulation
+    assert report.venues[1].reason == "simulated account did not answer: disconnect"
+
+
+async def test_doctor_builds_the_desks_simulated_market(
+    monkeypatch: pytest.MonkeyPatch, clock: ManualClock
+) -> None:
+    from nexus_tui.config.schema import NexusConfig
+
+    seeds: list[int] = []
+    real = bootstrap.make_venues
+
+    def make_venues(config: Any, clock: Clock, **kwargs: Any) -> bootstrap.MarketWiring:
+        seeds.append(kwargs["seed"])
+        return real(config, clock, **kwargs)
+
+    monkeypatch.setattr(bootstrap, "make_venues", make_venues)
+    config = NexusConfig.model_validate({"data": {"sim": {"seed": 11}}})
+    report = await doctor_from_config(config, clock=clock, only=["bybit"])
+    assert seeds == [11]  # the same market the desk runs for this config
+    assert [v.venue for v in report.venues] == ["sim:bybit"] and report.ok
+
+
 # -- the secondary funding source ----------------------------------------------------------------
 
 

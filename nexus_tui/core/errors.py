@@ -49,7 +49,25 @@ class VenueUnavailable(VenueError):
     """Network down, timeout, maintenance, circuit open."""
 
 
-class OrderRejected(VenueError):
+class VenueAnswered(VenueError):
+    """The venue answered, and said no for a reason of the request, not of its own health
+    (unknown symbol, unsupported call, unknown order, refused order). The circuit breaker does
+    not count these: a venue that answers is up."""
+
+
+class UnknownSymbol(VenueAnswered):
+    """The venue does not list the symbol asked for."""
+
+
+class NotSupportedByVenue(VenueAnswered):
+    """The venue (or our client for it) does not offer the call asked for."""
+
+
+class UnknownOrder(VenueAnswered):
+    """The venue has no order with the id asked for."""
+
+
+class OrderRejected(VenueAnswered):
     """The venue refused an order."""
 
 

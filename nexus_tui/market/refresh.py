@@ -5,6 +5,13 @@ then ArbitrageScanner's rates stand in) or the secondary aggregator (ArbitrageSc
 failures only make its rows age). One scheduler loop sleeps on the injected clock until the
 next feed is due, so a simulated or accelerated clock drives it exactly, and a slow or hanging
 venue never holds up the others (each fetch runs concurrently under a timeout).
+
+Two timeouts meet here. Each request a venue sends is timed out by its VenueGuard
+(data.request_timeout_seconds), which counts the timeout towards opening the venue's circuit.
+The refresher's own deadline for a whole feed is only a backstop, and it is derived from the
+request timeout to be strictly longer (feed_timeout_s): were it the same or shorter, it would
+cancel the hanging request first, a cancellation tells the guard nothing, and a venue that hangs
+would never turn DEGRADED.
 """
 
 from __future__ import annotations
@@ -18,11 +25,27 @@ from nexus_tui.core.clock import Clock
 from nexus_tui.core.errors import VenueError
 from nexus_tui.core.models import FundingRate
 from nexus_tui.market.funding_book import FundingBook, IngestReport
+from nexus_tui.venues.health import REQUEST_TIMEOUT_S
 from nexus_tui.venues.port import Venue
 
 log = logging.getLogger(__name__)
 
 FetchRates = Callable[[], Awaitable[Sequence[FundingRate]]]
+
+# A feed's deadline = request timeout x FEED_TIMEOUT_FACTOR + FEED_SLACK_S. The factor is above 1
+# so the guard's timeout fires (and is counted) first; the slack covers our own work before the
+# request leaves (loading and parsing markets, the interval listing, the rate budget's wait),
+# which is not on the guard's clock. Both are kept low because a pass of the refresher waits for
+# its slowest feed: a hung venue holds the pass 16 s by default, inside data.stale_after_seconds.
+FEED_TIMEOUT_FACTOR = 1.5
+FEED_SLACK_S = 1.0
+
+
+def feed_timeout_s(request_timeout_s: float) -> float:
+    """The refresher's deadline for one feed whose requests time out after `request_timeout_s`."""
+    if request_timeout_s <= 0:
+        raise ValueError("request_timeout_s must be positive")
+    return request_timeout_s * FEED_TIMEOUT_FACTOR + FEED_SLACK_S
 
 
 @dataclass(slots=True)
@@ -31,6 +54,7 @@ class FeedState:
     fetch: FetchRates
     interval_s: float
     venue: str | None  # the venue whose health this feed decides; None for the secondary source
+    timeout_s: float  # the backstop deadline of one fetch (real seconds)
     failures: int = 0
     next_due_s: float = float("-inf")  # epoch seconds on the book's clock
     last_error: str = ""
@@ -44,19 +68,26 @@ class FundingRefresher:
         clock: Clock,
         *,
         interval_s: float = 5.0,
-        timeout_s: float = 10.0,
+        timeout_s: float | None = None,
+        request_timeout_s: float = REQUEST_TIMEOUT_S,
         down_after_failures: int = 2,
         max_backoff_s: float = 60.0,
         stale_check_s: float = 5.0,
         before_refresh: Callable[[], object] | None = None,
     ) -> None:
-        """`before_refresh` runs before each pass: it brings a simulated market up to the clock."""
-        if interval_s <= 0 or timeout_s <= 0 or down_after_failures < 1:
-            raise ValueError("refresh interval and timeout must be positive, failures at least 1")
+        """`request_timeout_s` is the timeout of one venue request (the venues' guards use it);
+        each feed's deadline is derived from it, or from the feed's own guard when it has one.
+        `timeout_s` fixes one deadline for every feed instead (it must still exceed each
+        guard's). `before_refresh` runs before each pass: it brings a simulated market up to
+        the clock."""
+        timeouts = (request_timeout_s,) if timeout_s is None else (request_timeout_s, timeout_s)
+        if interval_s <= 0 or min(timeouts) <= 0 or down_after_failures < 1:
+            raise ValueError("refresh interval and timeouts must be positive, failures at least 1")
         self.book = book
         self.clock = clock
         self.interval_s = interval_s
         self.timeout_s = timeout_s
+        self.request_timeout_s = request_timeout_s
         self.down_after_failures = down_after_failures
         self.max_backoff_s = max_backoff_s
         self.stale_check_s = stale_check_s
@@ -65,11 +96,33 @@ class FundingRefresher:
 
     def add_venue(self, venue: Venue, interval_s: float | None = None) -> None:
         """Poll `venue.fetch_funding_rates()` as the authoritative source for that venue."""
-        self._add(FeedState(venue.id, venue.fetch_funding_rates, interval_s or self.interval_s, venue.id))
+        guard = getattr(venue, "guard", None)  # CcxtVenue's VenueGuard; a simulated venue has none
+        request_timeout_s = getattr(guard, "timeout_s", None)
+        timeout_s = self._deadline(venue.id, request_timeout_s)
+        interval = interval_s or self.interval_s
+        self._add(FeedState(venue.id, venue.fetch_funding_rates, interval, venue.id, timeout_s))
 
-    def add_secondary(self, name: str, fetch: FetchRates, interval_s: float | None = None) -> None:
-        """Poll a secondary source (ArbitrageScanner); its rows must carry source=SECONDARY."""
-        self._add(FeedState(name, fetch, interval_s or self.interval_s, None))
+    def add_secondary(
+        self,
+        name: str,
+        fetch: FetchRates,
+        interval_s: float | None = None,
+        request_timeout_s: float | None = None,
+    ) -> None:
+        """Poll a secondary source (ArbitrageScanner); its rows must carry source=SECONDARY.
+        `request_timeout_s`: the timeout of the source's own guard, when not the refresher's."""
+        timeout_s = self._deadline(name, request_timeout_s)
+        self._add(FeedState(name, fetch, interval_s or self.interval_s, None, timeout_s))
+
+    def _deadline(self, name: str, request_timeout_s: float | None) -> float:
+        if self.timeout_s is None:
+            return feed_timeout_s(request_timeout_s or self.request_timeout_s)
+        if request_timeout_s is not None and self.timeout_s <= request_timeout_s:
+            raise ValueError(
+                f"funding feed {name!r}: a deadline of {self.timeout_s:g} s would cancel requests "
+                f"its guard times out after {request_timeout_s:g} s; it must be longer"
+            )
+        return self.timeout_s
 
     def _add(self, feed: FeedState) -> None:
         if feed.name in self.feeds:
@@ -90,11 +143,11 @@ class FundingRefresher:
 
     async def _refresh_one(self, feed: FeedState) -> IngestReport | None:
         try:
-            rows = await asyncio.wait_for(feed.fetch(), self.timeout_s)
+            rows = await asyncio.wait_for(feed.fetch(), feed.timeout_s)
         except asyncio.CancelledError:
             raise
         except TimeoutError:
-            self._failed(feed, f"no answer within {self.timeout_s:g} s")
+            self._failed(feed, f"no answer within {feed.timeout_s:g} s")
             return None
         except VenueError as exc:
             self._failed(feed, str(exc))
@@ -146,4 +199,11 @@ class FundingRefresher:
         return self.clock.now().timestamp()
 
 
-__all__ = ["FeedState", "FetchRates", "FundingRefresher"]
+__all__ = [
+    "FEED_SLACK_S",
+    "FEED_TIMEOUT_FACTOR",
+    "FeedState",
+    "FetchRates",
+    "FundingRefresher",
+    "feed_timeout_s",
+]

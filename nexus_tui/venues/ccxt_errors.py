@@ -12,7 +12,15 @@ from collections.abc import Iterable
 
 import ccxt
 
-from nexus_tui.core.errors import MalformedResponse, OrderRejected, VenueError, VenueUnavailable
+from nexus_tui.core.errors import (
+    MalformedResponse,
+    NotSupportedByVenue,
+    OrderRejected,
+    UnknownOrder,
+    UnknownSymbol,
+    VenueError,
+    VenueUnavailable,
+)
 
 _MAX_LEN = 160
 _URL_QUERY = re.compile(r"(https?://[^\s?\"']+)\?[^\s\"']*")
@@ -59,6 +67,9 @@ def translate(
 
     `placing_order`: a request the venue refused as malformed (BadRequest: bad precision, bad
     size) is an order rejection when it was an order, a plain venue error otherwise.
+
+    An unknown symbol, an unsupported call and an unknown order become VenueAnswered errors:
+    the venue answered, so its VenueGuard does not count them against its health.
     """
     if isinstance(exc, VenueError):
         return exc
@@ -66,7 +77,7 @@ def translate(
     if isinstance(exc, ccxt.AuthenticationError):  # includes PermissionDenied, AccountSuspended
         return VenueError(venue, f"API key rejected ({op}): {reason}")
     if isinstance(exc, ccxt.OrderNotFound):
-        return VenueError(venue, f"order not found ({op}): {reason}")
+        return UnknownOrder(venue, f"order not found ({op}): {reason}")
     if isinstance(exc, ccxt.InsufficientFunds):
         return OrderRejected(venue, f"insufficient funds: {reason}")
     if isinstance(exc, ccxt.InvalidOrder):
@@ -83,9 +94,9 @@ def translate(
     if placing_order and isinstance(exc, ccxt.BadRequest):
         return OrderRejected(venue, f"order rejected: {reason}")
     if isinstance(exc, ccxt.BadSymbol):
-        return VenueError(venue, f"unknown symbol ({op}): {reason}")
+        return UnknownSymbol(venue, f"unknown symbol ({op}): {reason}")
     if isinstance(exc, ccxt.NotSupported):
-        return VenueError(venue, f"{op} is not supported by this venue")
+        return NotSupportedByVenue(venue, f"{op} is not supported by this venue")
     if isinstance(exc, ccxt.BaseError):
         return VenueError(venue, f"{op} failed: {reason}")
     if isinstance(exc, PARSE_FAILURES):

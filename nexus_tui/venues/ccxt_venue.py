@@ -24,7 +24,13 @@ import ccxt
 import ccxt.async_support as ccxt_async
 
 from nexus_tui.core.clock import Clock, from_ms, to_ms
-from nexus_tui.core.errors import ConfigError, MalformedResponse, VenueError, VenueUnavailable
+from nexus_tui.core.errors import (
+    ConfigError,
+    MalformedResponse,
+    NotSupportedByVenue,
+    VenueError,
+    VenueUnavailable,
+)
 from nexus_tui.core.events import EventBus
 from nexus_tui.core.models import (
     Balance,
@@ -42,8 +48,9 @@ from nexus_tui.core.models import (
 from nexus_tui.venues import parsing
 from nexus_tui.venues.ccxt_errors import PARSE_FAILURES, translate
 from nexus_tui.venues.funding_intervals import FundingIntervals
-from nexus_tui.venues.health import VenueGuard
+from nexus_tui.venues.health import REQUEST_TIMEOUT_S, VenueGuard
 from nexus_tui.venues.implicit import FUNDING_FETCHERS
+from nexus_tui.venues.key_permissions import PERMISSION_FETCHERS, KeyPermissions
 from nexus_tui.venues.parsing import ParseReport
 from nexus_tui.venues.profiles import FundingMethod, IntervalSource, VenueProfile, profile_for
 from nexus_tui.venues.rate_budget import RateBudget
@@ -73,7 +80,7 @@ class CcxtVenue:
         exchange: Any = None,
         guard: VenueGuard | None = None,
         bus: EventBus | None = None,
-        timeout_s: float = 10.0,
+        timeout_s: float = REQUEST_TIMEOUT_S,
         history_probes_per_refresh: int = 4,
         listing_max_age_s: float = 3600.0,
         history_retry_s: float = 600.0,
@@ -454,6 +461,15 @@ class CcxtVenue:
             raise MalformedResponse(self._id, "balance answer is not a mapping")
         return parsing.balances(self._id, raw)
 
+    async def fetch_key_permissions(self) -> KeyPermissions:
+        """What the configured API key may do ({"withdraw": bool | None, "trade": ..., ...}), for
+        the venues that report it (key_permissions.py); NotSupportedByVenue for the others."""
+        self._require_private("fetch_key_permissions")
+        fetcher = PERMISSION_FETCHERS.get(self._id)
+        if fetcher is None:
+            raise NotSupportedByVenue(self._id, "this venue does not report an API key's permissions")
+        return await self._call("fetch_key_permissions", lambda: fetcher(self._exchange))
+
     async def fetch_positions(self, symbols: Sequence[str] | None = None) -> list[Position]:
         self._require_private("fetch_positions")
         await self.load_markets()
@@ -566,7 +582,12 @@ def _secret(value: Any) -> str | None:
 
 
 def make_ccxt_venue(
-    venue_id: str, venue_config: Any, clock: Clock, *, bus: EventBus | None = None, timeout_s: float = 10.0
+    venue_id: str,
+    venue_config: Any,
+    clock: Clock,
+    *,
+    bus: EventBus | None = None,
+    timeout_s: float = REQUEST_TIMEOUT_S,
 ) -> CcxtVenue:
     """A CcxtVenue from the config's VenueConfig (config/schema.py): credentials, testnet."""
     extra: dict[str, str] = {}

@@ -41,7 +41,7 @@ from enum import StrEnum
 from typing import Literal, TypeVar
 
 from nexus_tui.core.clock import Clock
-from nexus_tui.core.errors import OrderRejected, VenueError, VenueUnavailable
+from nexus_tui.core.errors import VenueAnswered, VenueError, VenueUnavailable
 from nexus_tui.core.events import Event, EventBus
 from nexus_tui.core.models import HealthState, VenueHealth
 from nexus_tui.venues.rate_budget import RateBudget
@@ -49,6 +49,12 @@ from nexus_tui.venues.rate_budget import RateBudget
 T = TypeVar("T")
 
 HEALTH_EVENT = "venue.health"
+
+# How long one venue request may take before the guard gives up on it and counts a failure
+# (config: data.request_timeout_seconds). Whoever waits on a guarded venue from outside derives
+# its own, longer deadline from this (market/refresh.py feed_timeout_s): a shorter outer deadline
+# would cancel the request first, and a cancellation tells the guard nothing.
+REQUEST_TIMEOUT_S = 10.0
 
 
 class CircuitState(StrEnum):
@@ -77,7 +83,7 @@ class VenueGuard:
         *,
         failure_threshold: int = 5,
         open_for_s: float = 30.0,
-        timeout_s: float = 10.0,
+        timeout_s: float = REQUEST_TIMEOUT_S,
         budget: RateBudget | None = None,
         bus: EventBus | None = None,
         max_open_for_s: float = 600.0,
@@ -123,7 +129,8 @@ class VenueGuard:
         """Run one venue request under the budget, the timeout and the circuit breaker.
 
         Raises VenueUnavailable without calling when the circuit is open. VenueErrors from the
-        request count as failures and are re-raised, except OrderRejected: the venue answered.
+        request count as failures and are re-raised, except VenueAnswered (an order refused, an
+        unknown symbol, an unsupported call): the venue answered, which is all its health asks.
         """
         self._refuse_if_open()  # before the budget: a refused call must not spend a token
         if self.budget is not None:
@@ -136,7 +143,7 @@ class VenueGuard:
             error = VenueUnavailable(self.venue_id, f"timeout after {_seconds(self.timeout_s)}")
             self._on_failure(op, str(error), is_probe)
             raise error from None
-        except OrderRejected:
+        except VenueAnswered:
             self._on_success(op, started, is_probe)
             raise
         except VenueError as exc:
@@ -146,8 +153,17 @@ class VenueGuard:
             error = VenueUnavailable(self.venue_id, f"network error: {exc}")
             self._on_failure(op, str(error), is_probe)
             raise error from exc
+        except asyncio.CancelledError:
+            if time.monotonic() - started >= self.timeout_s:
+                # our timeout and a caller's deadline fell due together and the caller's won the
+                # race: the request did run out of time, and the venue must be charged for it
+                timed_out = VenueUnavailable(self.venue_id, f"timeout after {_seconds(self.timeout_s)}")
+                self._on_failure(op, str(timed_out), is_probe)
+            elif is_probe:
+                self._probe_in_flight = False
+            raise
         except BaseException:
-            # cancellation or a bug on our side says nothing about the venue; free the probe slot
+            # a bug on our side (or an interrupt) says nothing about the venue; free the probe slot
             if is_probe:
                 self._probe_in_flight = False
             raise

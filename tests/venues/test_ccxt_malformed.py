@@ -16,7 +16,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nexus_tui.core.clock import ManualClock
-from nexus_tui.core.errors import MalformedResponse, OrderRejected, VenueError, VenueUnavailable
+from nexus_tui.core.errors import (
+    MalformedResponse,
+    NotSupportedByVenue,
+    OrderRejected,
+    UnknownOrder,
+    UnknownSymbol,
+    VenueError,
+    VenueUnavailable,
+)
 from nexus_tui.core.models import HealthState, OrderRequest, OrderType, Side
 from nexus_tui.venues import parsing
 from nexus_tui.venues.ccxt_errors import clean_message, translate
@@ -269,7 +277,17 @@ async def test_binance_errors_map_to_ours_without_secrets(
         (ccxt.AuthenticationError("bad key"), VenueError, "API key rejected"),
         (ccxt.InsufficientFunds("no money"), OrderRejected, "insufficient funds"),
         (ccxt.InvalidOrder("bad size"), OrderRejected, "order rejected"),
-        (ccxt.OrderNotFound("gone"), VenueError, "order not found"),
+        (ccxt.OrderNotFound("gone"), UnknownOrder, "order not found"),
+        (
+            ccxt.BadSymbol("binanceusdm does not have market symbol NOPE/USDT:USDT"),
+            UnknownSymbol,
+            "unknown symbol",
+        ),
+        (
+            ccxt.NotSupported("binanceusdm fetchTime() is not supported yet"),
+            NotSupportedByVenue,
+            "not supported",
+        ),
         (KeyError("lastFundingRate"), MalformedResponse, "malformed"),
         (TypeError("'NoneType' object is not subscriptable"), MalformedResponse, "malformed"),
     ],

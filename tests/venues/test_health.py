@@ -10,7 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nexus_tui.core.clock import ManualClock
-from nexus_tui.core.errors import MalformedResponse, OrderRejected, VenueUnavailable
+from nexus_tui.core.errors import (
+    MalformedResponse,
+    NotSupportedByVenue,
+    OrderRejected,
+    UnknownOrder,
+    UnknownSymbol,
+    VenueAnswered,
+    VenueError,
+    VenueUnavailable,
+)
 from nexus_tui.core.events import EventBus
 from nexus_tui.core.models import HealthState
 from nexus_tui.venues.health import CircuitState, VenueGuard
@@ -222,6 +231,75 @@ async def test_order_rejected_is_not_a_venue_failure(clock: ManualClock) -> None
     assert guard.health().consecutive_failures == 0  # the venue answered
     await fail_times(guard, venue, 1)
     assert guard.circuit is CircuitState.CLOSED
+
+
+def test_answered_errors_are_still_venue_errors() -> None:
+    for kind in (OrderRejected, UnknownSymbol, NotSupportedByVenue, UnknownOrder):
+        error = kind(VENUE, "no")
+        assert isinstance(error, VenueAnswered) and isinstance(error, VenueError)
+        assert str(error) == f"{VENUE}: no" and error.venue == VENUE
+    assert not issubclass(VenueUnavailable, VenueAnswered)
+    assert not issubclass(MalformedResponse, VenueAnswered)
+
+
+async def test_ten_unknown_symbol_answers_leave_the_venue_ok(clock: ManualClock) -> None:
+    guard = VenueGuard(VENUE, clock)
+    venue = ScriptedVenue(*[UnknownSymbol(VENUE, "unknown symbol (fetch_order_book): NOPE")] * 10)
+    for _ in range(10):
+        with pytest.raises(UnknownSymbol):
+            await guard.call("fetch_order_book", venue.request)
+    assert venue.calls == 10
+    assert guard.circuit is CircuitState.CLOSED
+    health = guard.health()
+    assert health.state is HealthState.OK and health.consecutive_failures == 0
+
+
+async def test_answers_that_say_no_reset_the_failure_count_and_restore_a_probe(clock: ManualClock) -> None:
+    guard = VenueGuard(VENUE, clock, open_for_s=10)
+    venue = ScriptedVenue(
+        *[down()] * 4,
+        NotSupportedByVenue(VENUE, "fetch_time is not supported by this venue"),
+        *[down()] * 5,
+        UnknownOrder(VENUE, "order not found (fetch_order): 42"),
+    )
+    await fail_times(guard, venue, 4)
+    with pytest.raises(NotSupportedByVenue):
+        await guard.call("fetch_time", venue.request)
+    assert guard.health().consecutive_failures == 0  # the venue answered
+    await fail_times(guard, venue, 5)
+    assert guard.circuit is CircuitState.OPEN
+    clock.advance(10)
+    with pytest.raises(UnknownOrder):  # the half-open probe got an answer: the venue is back
+        await guard.call("fetch_order", venue.request)
+    assert guard.circuit is CircuitState.CLOSED
+    assert guard.health().state is HealthState.OK and guard.restored_count == 1
+
+
+async def test_a_cancel_after_our_timeout_fell_due_still_counts(
+    clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our timeout and a caller's deadline due in the same loop turn: the caller's cancel may win,
+    but the request had used up its time and the venue is charged for it."""
+    from types import SimpleNamespace
+
+    from nexus_tui.venues import health as health_module
+
+    readings = iter([0.0, 10.0])  # when the request started, then when the cancel arrives
+    monkeypatch.setattr(health_module, "time", SimpleNamespace(monotonic=lambda: next(readings)))
+    guard = VenueGuard(VENUE, clock, timeout_s=10, failure_threshold=1)
+    started, never = asyncio.Event(), asyncio.Event()
+
+    async def hang() -> None:
+        started.set()
+        await never.wait()
+
+    call = asyncio.create_task(guard.call("fetch_funding_rates", hang))
+    await started.wait()
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert guard.circuit is CircuitState.OPEN
+    assert "timeout after 10s" in guard.health().message
 
 
 async def test_malformed_responses_count_as_failures(clock: ManualClock) -> None:
