@@ -203,7 +203,8 @@ class _VenueDoctor:
         )
 
     def _unreachable(self, reason: str) -> None:
-        self.add("reachable", CheckStatus.FAIL, f"unreachable: {reason}")
+        detail = reason if reason.startswith("unreachable") else f"unreachable: {reason}"
+        self.add("reachable", CheckStatus.FAIL, detail)
         for name in ("markets", "keys"):
             self.add(name, CheckStatus.SKIP, "skipped: unreachable")
 

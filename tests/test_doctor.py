@@ -154,6 +154,16 @@ async def test_one_reachable_one_down(clock: ManualClock) -> None:
     assert (good_report.markets, good_report.perps) == (3, 2)
 
 
+async def test_the_venues_own_unreachable_reason_is_not_said_twice(clock: ManualClock) -> None:
+    reason = (
+        "unreachable (fetch_time): GET https://www.okx.com/api/v5/public/time: "
+        "[Errno -2] Name or service not known"
+    )
+    venue = FakeVenue("okx", clock, server_time_error=VenueUnavailable("okx", reason))
+    report = await run_doctor([venue], clock)
+    assert report.as_text() == f"FAIL  okx {reason}"
+
+
 async def test_a_hanging_venue_times_out_without_holding_up_the_others(clock: ManualClock) -> None:
     report = await run_doctor([Hangs("okx", clock), FakeVenue("gate", clock)], clock, timeout_s=0.01)
     assert report.venues[0].reason == "unreachable: timeout after 0.01s"

@@ -46,9 +46,11 @@ def clean_message(text: str, secrets: Iterable[str] = ()) -> str:
     text = _URL_QUERY.sub(r"\1?…", text)
     text = _LONG_HEX.sub("***", text)
     text = _SPACES.sub(" ", text).strip()
-    if len(text) > _MAX_LEN:
-        text = text[: _MAX_LEN - 1] + "…"
-    return text or "no details"
+    return _cap(text) or "no details"
+
+
+def _cap(text: str) -> str:
+    return text[: _MAX_LEN - 1] + "…" if len(text) > _MAX_LEN else text
 
 
 def _reason(exc: BaseException, venue: str, secrets: Iterable[str]) -> str:
@@ -86,6 +88,10 @@ def translate(
         kind = "timeout" if isinstance(exc, ccxt.RequestTimeout) else "unreachable"
         if isinstance(exc, ccxt.DDoSProtection | ccxt.RateLimitExceeded):
             kind = "rate limited"
+        cause = exc.__cause__
+        if cause is not None and str(cause).strip():
+            # ccxt's own text is only "<id> <method> <url>"; why (DNS, refused, TLS) is in the cause
+            reason = _cap(f"{reason}: {clean_message(str(cause), secrets)}")
         return VenueUnavailable(venue, f"{kind} ({op}): {reason}")
     if isinstance(exc, ccxt.BadResponse | ccxt.NullResponse):
         return MalformedResponse(venue, f"malformed answer to {op}: {reason}")

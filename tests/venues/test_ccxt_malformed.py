@@ -336,6 +336,24 @@ async def test_network_failure_from_the_transport_is_venue_unavailable() -> None
         await venue.fetch_funding_rates()
 
 
+async def test_an_unreachable_venue_says_why_in_one_line() -> None:
+    venue, http = make_venue("binanceusdm", ManualClock(OBSERVED), api_key=SECRET_KEY, secret=SECRET)
+    # what ccxt raises when the name does not resolve: its text is the request, the cause says why
+    error = ccxt.ExchangeNotAvailable(
+        f"binanceusdm GET https://fapi.binance.com/fapi/v1/time?key={SECRET_KEY}"
+    )
+    error.__cause__ = OSError(-2, f"Name or service not known\n  (asked for {SECRET_KEY})")
+    http.fail_next.append(error)
+    with pytest.raises(VenueUnavailable) as caught:
+        await venue.fetch_server_time()
+    message = str(caught.value)
+    assert message.startswith(
+        "binanceusdm: unreachable (fetch_time): GET https://fapi.binance.com/fapi/v1/time"
+    )
+    assert message.endswith("/fapi/v1/time?…: [Errno -2] Name or service not known (asked for ***)")
+    assert "\n" not in message and SECRET_KEY not in message
+
+
 async def test_private_calls_without_keys_say_so_without_io() -> None:
     venue, http = binance_venue(ManualClock(OBSERVED))
     assert not venue.has_private
