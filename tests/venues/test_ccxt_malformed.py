@@ -81,8 +81,8 @@ def test_funding_rows_never_raise_and_account_for_every_row(unified: list[Any]) 
         hours = parsing.interval_hours_from_label(row.get("interval"))
         return (hours, False) if hours is not None else (8, True)
 
-    perpetuals = {
-        r.get("symbol") for r in unified if isinstance(r, dict) and isinstance(r.get("symbol"), str)
+    perpetuals: set[str] = {
+        symbol for r in unified if isinstance(r, dict) and isinstance(symbol := r.get("symbol"), str)
     }
     rows = parsing.funding_rows(
         "x", unified, perpetuals=perpetuals, interval_for=lookup, observed_at=OBSERVED, report=report
