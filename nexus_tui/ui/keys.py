@@ -51,3 +51,41 @@ ACTION_BINDINGS: list[Binding] = [
 ]
 
 DESK_BINDINGS: list[Binding] = [*SCREEN_BINDINGS, *ACTION_BINDINGS]
+
+#: Screen 2's own keys: narrow the ranked list (a view only; the engine's ranking is unchanged).
+#: `+` and `-` share one footer entry, the footer being short of room at 140 columns.
+MIN_UOS_GROUP = Binding.Group("Min UOS", compact=True)
+OPPORTUNITY_BINDINGS: list[Binding] = [
+    Binding(
+        "t",
+        "cycle_type",
+        "Type",
+        tooltip="Show one type: all, A, B, C, E, all",
+        id="nexus.opportunities.type",
+    ),
+    Binding(
+        "v",
+        "cycle_venue",
+        "Venue",
+        tooltip="Show one venue's opportunities (either leg): all, each venue, all",
+        id="nexus.opportunities.venue",
+    ),
+    Binding(
+        "plus,equals_sign",
+        "raise_min_uos",
+        "UOS+",
+        key_display="+",
+        tooltip="Raise the minimum UOS shown by 10",
+        id="nexus.opportunities.uos_up",
+        group=MIN_UOS_GROUP,
+    ),
+    Binding(
+        "minus",
+        "lower_min_uos",
+        "UOS-",
+        key_display="-",
+        tooltip="Lower the minimum UOS shown by 10",
+        id="nexus.opportunities.uos_down",
+        group=MIN_UOS_GROUP,
+    ),
+]

@@ -1,19 +1,240 @@
-"""Screen 2: ranked arbitrage opportunities."""
+"""Screen 2: the engine's ranked opportunities, each one explained, narrowed by type, venue, UOS, text.
+
+The screen reads `engine.opportunities.latest` when an "opportunities.updated" event arrives
+(through the App's `engine_events` signal: messages only, no worker touches a widget). However
+fast the scans come, it repaints at most once per `ui.repaint_interval_ms`, and not at all while
+another screen is showing: it catches up when shown again.
+
+An opportunity that expires leaves the table at the next repaint. If it was the one being read,
+the cursor follows the trade that replaced it on the same asset (the engine lists one per asset
+and kind), else the row that took its place, and the detail panel says for a while why it went.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+import math
+import time
+from typing import ClassVar
 
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static
+
+from nexus_tui.strategy.models import Opportunity, OpportunityType, ScanResult
+from nexus_tui.strategy.params import StrategyParams
+from nexus_tui.strategy.service import EVENT as OPPORTUNITIES_UPDATED
+from nexus_tui.ui.keys import OPPORTUNITY_BINDINGS
+from nexus_tui.ui.messages import EngineEvents
 from nexus_tui.ui.screens.base import DeskScreen
-from nexus_tui.ui.widgets.coming_later import ComingLater
+from nexus_tui.ui.widgets.desk_footer import DeskFooter
+from nexus_tui.ui.widgets.filter_bar import FilterBar
+from nexus_tui.ui.widgets.opportunity_cells import AGE_COLUMN, age, row_cells
+from nexus_tui.ui.widgets.opportunity_detail import OpportunityDetail
+from nexus_tui.ui.widgets.opportunity_filter import OpportunityFilter, venues_of
+from nexus_tui.ui.widgets.opportunity_table import OpportunityTable
+
+DEFAULT_REPAINT_S = 0.25
+DEFAULT_MAX_ROWS = 500
+AGE_TICK_S = 1.0  # ages and settlement countdowns follow the desk clock between scans
+GONE_NOTE_S = 15.0  # how long the detail panel says why the opportunity being read went
+
+NO_SERVICE = "This engine has no opportunity scanner."
+WAITING = "Scanning: the first ranked list appears once funding rates and markets are loaded."
+NOTHING_PASSES = "Nothing passes the filter: t, v, - or escape on the filter line widen it."
 
 
 class OpportunitiesScreen(DeskScreen):
     SUB_TITLE = "2 Opportunities"
+    CAN_FILTER = True
+    AUTO_FOCUS = "OpportunityTable"
+    BINDINGS: ClassVar[list[BindingType]] = [*OPPORTUNITY_BINDINGS]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = OpportunityFilter()
+        self.scan: ScanResult | None = None
+        """The scan on screen (the service may already hold a newer one, shown at the next repaint)."""
+        self.repaints = 0
+        self._by_id: dict[str, Opportunity] = {}
+        self._pending = False
+        self._repaint_timer: Timer | None = None
+        self._last_paint = -math.inf
+        self._gone_note = ""
+        self._gone_note_until = -math.inf
 
     def compose_body(self) -> ComposeResult:
-        yield ComingLater(
-            "Ranked opportunities: long and short venue, net APR after costs at size, "
-            "break-even hours, UOS score, and proposals waiting for approval.",
-            "Not here yet: this list arrives with the strategy layer (a later issue).",
+        yield OpportunityTable(id="opportunity-table")
+        yield FilterBar(id="filter")
+        yield Static(id="opportunity-status", classes="table-status")
+        yield OpportunityDetail(id="opportunity-detail")
+
+    def on_mount(self) -> None:
+        # This screen's four keys and the desk's do not fit 140 columns with the footer's padding.
+        self.query_one(DeskFooter).compact = True
+        self.desk.engine_events.subscribe(self, self._on_engine_events)
+        self.set_interval(AGE_TICK_S, self._tick, name="opportunity ages")
+        self._repaint()
+
+    # -- the engine's scans -> a repaint at a steady pace -------------------------------------
+    @property
+    def repaint_s(self) -> float:
+        config = self.desk.config
+        return config.ui.repaint_interval_ms / 1000 if config else DEFAULT_REPAINT_S
+
+    @property
+    def max_rows(self) -> int:
+        config = self.desk.config
+        return config.ui.max_table_rows if config else DEFAULT_MAX_ROWS
+
+    @property
+    def params(self) -> StrategyParams:
+        service = self.engine.opportunities if self.engine else None
+        return service.params if service else StrategyParams()
+
+    def _on_engine_events(self, batch: EngineEvents) -> None:
+        if any(event.kind == OPPORTUNITIES_UPDATED for event in batch.events):
+            self._pending = True
+            self._schedule()
+
+    def _schedule(self) -> None:
+        """Repaint now if the last one was long enough ago, else once when it is; never twice."""
+        if self._repaint_timer is not None or not self.is_current:
+            return
+        wait = self._last_paint + self.repaint_s - time.monotonic()
+        if wait <= 0:
+            self._repaint()
+        else:
+            self._repaint_timer = self.set_timer(wait, self._repaint_when_due, name="opportunities repaint")
+
+    def _repaint_when_due(self) -> None:
+        self._repaint_timer = None
+        self._repaint()
+
+    def on_screen_resume(self) -> None:
+        if self._pending:
+            self._schedule()
+        else:
+            self._tick()
+
+    def _repaint(self) -> None:
+        self._pending = False
+        self._last_paint = time.monotonic()
+        service = self.engine.opportunities if self.engine else None
+        if service is None:
+            self._show_empty(NO_SERVICE)
+            return
+        scan = service.latest
+        if scan is None:
+            self._show_empty(WAITING)
+            return
+        self.repaints += 1
+        self._show(scan)
+
+    # -- what is shown ---------------------------------------------------------------------------
+    def _show(self, scan: ScanResult) -> None:
+        table = self.query_one(OpportunityTable)
+        reading = self._by_id.get(table.selected_id or "")
+        now = self.desk.desk_clock.now()
+        self.scan = scan
+        self._by_id = {opp.id: opp for opp in scan.opportunities}
+        passing = [opp for opp in scan.opportunities if self.view.passes(opp)]
+        ranks = {opp.id: rank for rank, opp in enumerate(scan.opportunities, 1)}
+        shown = passing[: self.max_rows]
+        successor = None
+        if reading is not None and reading.id not in self._by_id:
+            successor = next((o.id for o in shown if _same_trade_family(o, reading)), None)
+            self._note_gone(reading, scan)
+        table.show([(opp.id, row_cells(opp, ranks[opp.id], now)) for opp in shown], instead=successor)
+        self._show_status(len(passing))
+        self._show_detail()
+
+    def _note_gone(self, gone: Opportunity, scan: ScanResult) -> None:
+        reason = next((e.reason for e in scan.expired if e.id == gone.id), "no longer listed")
+        self._gone_note = f"{gone.base} long {gone.long.venue} short {gone.short.venue} went: {reason}"
+        self._gone_note_until = time.monotonic() + GONE_NOTE_S
+
+    def _show_status(self, passing: int) -> None:
+        scan = self.scan
+        if scan is None:
+            return
+        total = len(scan.opportunities)
+        shown = min(passing, self.max_rows)
+        count = (
+            f"{shown} of {total} opportunities"
+            if self.view.active or shown < total
+            else f"{total} opportunities"
         )
+        if shown < passing:
+            count += f" (the best {shown} of {passing} that pass)"
+        as_of = scan.as_of.strftime("%H:%M:%S UTC")
+        expired = f" · {len(scan.expired)} expired lately" if scan.expired else ""
+        status = f"{count} · {self.view.describe()} · scan of {as_of}{expired}"
+        self.query_one("#opportunity-status", Static).update(status)
+
+    def _show_detail(self) -> None:
+        table = self.query_one(OpportunityTable)
+        selected = table.selected_id
+        opp = self._by_id.get(selected) if selected else None
+        empty = (
+            "Nothing passes the filter: t, v, - or escape on the filter line widen it." if self.scan else ""
+        )
+        note = self._gone_note if time.monotonic() < self._gone_note_until else ""
+        self.query_one(OpportunityDetail).show(opp, self.desk.desk_clock.now(), self.params, empty, note=note)
+
+    def _show_empty(self, why: str) -> None:
+        self.query_one("#opportunity-status", Static).update(why)
+        self.query_one(OpportunityDetail).show(None, self.desk.desk_clock.now(), self.params, why)
+
+    def _tick(self) -> None:
+        """Between scans: ages and countdowns move with the desk clock."""
+        if self.scan is None or not self.is_current:
+            return
+        now = self.desk.desk_clock.now()
+        table = self.query_one(OpportunityTable)
+        ages = {key: age(self._by_id[key], now) for key in table.shown_ids if key in self._by_id}
+        table.update_column_text(AGE_COLUMN, ages)
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted, "#opportunity-table")
+    def _row_highlighted(self) -> None:
+        self._show_detail()
+
+    # -- filters ---------------------------------------------------------------------------------
+    def _refilter(self, view: OpportunityFilter) -> None:
+        self.view = view
+        if self.scan is not None:
+            self._show(self.scan)
+
+    def action_cycle_type(self) -> None:
+        self._refilter(self.view.next_type())
+
+    def action_cycle_venue(self) -> None:
+        venues = venues_of(self.scan.opportunities) if self.scan else []
+        self._refilter(self.view.next_venue(venues))
+
+    def action_raise_min_uos(self) -> None:
+        self._refilter(self.view.raise_uos())
+
+    def action_lower_min_uos(self) -> None:
+        self._refilter(self.view.lower_uos())
+
+    def start_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._refilter(self.view.with_text(event.value))
+
+    @on(FilterBar.Closed)
+    def _filter_closed(self) -> None:
+        self.query_one(OpportunityTable).focus()
+
+
+def _same_trade_family(opp: Opportunity, other: Opportunity) -> bool:
+    """Same asset and kind: the engine lists at most one per asset for A, for B/C together, for E."""
+    return opp.base == other.base and _FAMILY.get(opp.type, opp.type) == _FAMILY.get(other.type, other.type)
+
+
+_FAMILY = {OpportunityType.CEX_DEX: OpportunityType.CROSS_PERP}

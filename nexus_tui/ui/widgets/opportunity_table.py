@@ -1,0 +1,120 @@
+"""The ranked opportunities as a table, updated by key (STYLE.md habit 5).
+
+Rows are keyed by opportunity id, which the engine keeps stable from scan to scan. A new scan
+removes the ids that left, adds the new ones, changes only the cells whose text changed, and
+sorts only when the ranking changed, all in one batch. The cursor stays on the opportunity being
+read (found by its key) however its rank moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
+
+from nexus_tui.ui.widgets.opportunity_cells import COLUMNS, Cells
+
+# DataTable.remove_row costs O(rows) each: past this many at once, rebuilding is cheaper.
+REBUILD_AFTER = 20
+
+_RATE_COLUMNS = frozenset({"long_rate", "short_rate"})
+_STYLES = {"rank": "dim", "type": "bold", "uos": "bold", "net_apr": "bold", "flags": "yellow", "age": "dim"}
+
+
+def _cell(column: int, text: str) -> Text:
+    spec = COLUMNS[column]
+    style = _STYLES.get(spec.key, "")
+    if spec.key in _RATE_COLUMNS:
+        style = "red" if text.startswith("-") else "dim" if text == "spot" else "green"
+    return Text(text, style=style, justify="right" if spec.right else "left", no_wrap=True)
+
+
+class OpportunityTable(DataTable[Text]):
+    def __init__(self, *, id: str | None = None) -> None:
+        # The first three columns (rank, type, asset) stay in view when scrolled sideways.
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True, fixed_columns=3)
+        self._shown: dict[str, Cells] = {}
+
+    def on_mount(self) -> None:
+        for spec in COLUMNS:
+            label = Text(spec.label, justify="right" if spec.right else "left")
+            self.add_column(label, width=spec.width, key=spec.key)
+
+    @property
+    def shown_ids(self) -> list[str]:
+        """The ids on screen, top to bottom."""
+        return [str(row.key.value) for row in self.ordered_rows]
+
+    def cells_of(self, opportunity_id: str) -> Cells | None:
+        """The text of a row as shown (for tests and the status line)."""
+        return self._shown.get(opportunity_id)
+
+    @property
+    def selected_id(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except CellDoesNotExist:
+            return None
+
+    def show(self, rows: Sequence[tuple[str, Cells]], *, instead: str | None = None) -> None:
+        """Make the table show `rows` (id and cells, best first), changing only what changed.
+
+        The cursor stays on its opportunity; if that one left, it goes to `instead` when given
+        and shown, else to the row that took its place."""
+        selected, cursor = self.selected_id, self.cursor_row
+        wanted = dict(rows)
+        with self.app.batch_update():
+            gone = [key for key in self._shown if key not in wanted]
+            if len(gone) > REBUILD_AFTER:
+                self._rebuild(rows)
+            else:
+                for key in gone:
+                    self.remove_row(key)
+                    del self._shown[key]
+                for key, cells in rows:
+                    self._put(key, cells)
+                if self.shown_ids != [key for key, _ in rows]:
+                    # Ranks are unique, so sorting on them gives exactly the engine's order.
+                    self.sort("rank", key=lambda cell: int(cell.plain))
+            self._restore_cursor(selected if selected in self._shown else instead, cursor)
+
+    def update_column_text(self, column: int, values: Mapping[str, str]) -> None:
+        """New text for one column (the ages, as the clock moves); unchanged cells are left alone."""
+        key = COLUMNS[column].key
+        with self.app.batch_update():
+            for row_key, text in values.items():
+                shown = self._shown.get(row_key)
+                if shown is not None and shown[column] != text:
+                    self.update_cell(row_key, key, _cell(column, text))
+                    self._shown[row_key] = (*shown[:column], text, *shown[column + 1 :])
+
+    def _put(self, key: str, cells: Cells) -> None:
+        shown = self._shown.get(key)
+        if shown is None:
+            self.add_row(*(_cell(i, text) for i, text in enumerate(cells)), key=key)
+        elif shown != cells:
+            for i, (before, after) in enumerate(zip(shown, cells, strict=True)):
+                if before != after:
+                    self.update_cell(key, COLUMNS[i].key, _cell(i, after))
+        self._shown[key] = cells
+
+    def _rebuild(self, rows: Sequence[tuple[str, Cells]]) -> None:
+        self.clear()
+        self._shown.clear()
+        for key, cells in rows:
+            self._put(key, cells)
+
+    def _restore_cursor(self, selected: str | None, cursor: int) -> None:
+        """On `selected` if it is shown, else on the row now at the cursor's line."""
+        if not self.row_count:
+            return
+        if selected is not None and selected in self._shown:
+            row = self.get_row_index(selected)
+        else:
+            row = min(cursor, self.row_count - 1)
+        if row != self.cursor_row:
+            self.move_cursor(row=row)

@@ -1,0 +1,45 @@
+"""Screen 2 pinned as a picture: the fixture book's ranked opportunities, the second one explained.
+
+On a deliberate change, review the new picture and accept it with
+`pytest tests/ui/test_opportunities_snapshot.py --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from nexus_tui.config.vault import Vault
+from nexus_tui.core.clock import ManualClock
+from nexus_tui.ui.screens.opportunities import OpportunitiesScreen
+from tests.ui.conftest import SIZE, MakeApp, settle, wait_until
+from tests.ui.opportunity_desk import OpportunityDesk
+
+SnapCompare = Callable[..., bool]
+
+
+def test_opportunities_screen(
+    snap_compare: SnapCompare, make_app: MakeApp, vault: Vault, desk_clock: ManualClock
+) -> None:
+    desk = OpportunityDesk(desk_clock)
+
+    async def scanned(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("2")
+        screen = pilot.app.screen
+        assert isinstance(screen, OpportunitiesScreen)
+        scan = desk.scan()
+        await wait_until(pilot, lambda: screen.scan is scan, "the scan is on screen")
+        # The header's venue strip repaints on its own timer: wait until it shows the book's venues.
+        await wait_until(pilot, lambda: _venues_shown(screen), "the header shows the venues")
+        await pilot.press("down")
+        await pilot.pause()
+
+    app = make_app(vault=vault, engine_factory=desk.build)
+    assert snap_compare(app, run_before=scanned, terminal_size=SIZE)
+
+
+def _venues_shown(screen: OpportunitiesScreen) -> bool:
+    strips = screen.query("#venue-health")
+    return not strips or bool(str(strips.first().render()))
