@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -434,9 +434,37 @@ def record(
     )
 
 
+def _click_exceptions() -> Any:
+    try:  # recent typer vendors its own copy of click
+        from typer._click import exceptions as vendored
+
+        return vendored
+    except ImportError:  # pragma: no cover - older typer uses click itself
+        from click import exceptions as upstream
+
+        return upstream
+
+
 def main() -> None:
+    click = _click_exceptions()
+
     try:
-        app()
+        # standalone_mode=False lets us print usage errors as one line instead of click's block
+        result = app(standalone_mode=False)
+    except click.UsageError as exc:
+        hint = (
+            f" (see: nexus-tui {exc.ctx.command_path.partition(' ')[2]} --help)".replace("  ", " ")
+            if exc.ctx
+            else ""
+        )
+        typer.echo(f"nexus-tui: {exc.format_message()}{hint}", err=True)
+        sys.exit(2)
+    except click.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        typer.echo("nexus-tui: interrupted", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         typer.echo("nexus-tui: interrupted", err=True)
         sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)
