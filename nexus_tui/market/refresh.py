@@ -2,9 +2,14 @@
 
 A feed is a venue's own API (primary: its failures decide whether the venue is marked down, and
 then ArbitrageScanner's rates stand in) or the secondary aggregator (ArbitrageScanner: its
-failures only make its rows age). One scheduler loop sleeps on the injected clock until the
-next feed is due, so a simulated or accelerated clock drives it exactly, and a slow or hanging
-venue never holds up the others (each fetch runs concurrently under a timeout).
+failures only make its rows age).
+
+Each feed keeps its own schedule: its interval, its deadline, its failure count and back-off.
+One scheduler sleeps on the injected clock until the next feed is due and starts every due feed
+as a task of its own without waiting for it, so a slow or hanging venue is refreshed at its own
+pace while the others carry on at theirs; a feed still in flight is not started again. The
+scheduler is one loop, not one per feed, because a simulated clock (ManualClock) moves when
+someone sleeps on it: several sleepers would each push the shared time forward.
 
 Two timeouts meet here. Each request a venue sends is timed out by its VenueGuard
 (data.request_timeout_seconds), which counts the timeout towards opening the venue's circuit.
@@ -35,8 +40,8 @@ FetchRates = Callable[[], Awaitable[Sequence[FundingRate]]]
 # A feed's deadline = request timeout x FEED_TIMEOUT_FACTOR + FEED_SLACK_S. The factor is above 1
 # so the guard's timeout fires (and is counted) first; the slack covers our own work before the
 # request leaves (loading and parsing markets, the interval listing, the rate budget's wait),
-# which is not on the guard's clock. Both are kept low because a pass of the refresher waits for
-# its slowest feed: a hung venue holds the pass 16 s by default, inside data.stale_after_seconds.
+# which is not on the guard's clock. Both are kept low because an on-demand pass (refresh_all, the
+# `funding` command) waits for its slowest feed: 16 s by default, inside data.stale_after_seconds.
 FEED_TIMEOUT_FACTOR = 1.5
 FEED_SLACK_S = 1.0
 
@@ -78,7 +83,7 @@ class FundingRefresher:
         """`request_timeout_s` is the timeout of one venue request (the venues' guards use it);
         each feed's deadline is derived from it, or from the feed's own guard when it has one.
         `timeout_s` fixes one deadline for every feed instead (it must still exceed each
-        guard's). `before_refresh` runs before each pass: it brings a simulated market up to
+        guard's). `before_refresh` runs before feeds are fetched: it brings a simulated market up to
         the clock."""
         timeouts = (request_timeout_s,) if timeout_s is None else (request_timeout_s, timeout_s)
         if interval_s <= 0 or min(timeouts) <= 0 or down_after_failures < 1:
@@ -93,6 +98,10 @@ class FundingRefresher:
         self.stale_check_s = stale_check_s
         self.before_refresh = before_refresh
         self.feeds: dict[str, FeedState] = {}
+        # Each feed's fetch while it runs; a feed in here is not started again.
+        self._in_flight: dict[str, asyncio.Task[IngestReport | None]] = {}
+        # Set while the scheduler sleeps: a fetch that lands wakes it to reschedule.
+        self._wake: asyncio.Future[None] | None = None
 
     def add_venue(self, venue: Venue, interval_s: float | None = None) -> None:
         """Poll `venue.fetch_funding_rates()` as the authoritative source for that venue."""
@@ -131,19 +140,50 @@ class FundingRefresher:
 
     # -- one pass ------------------------------------------------------------------------
     async def refresh_all(self) -> dict[str, IngestReport | None]:
-        """Fetch every feed once, concurrently (the headless `funding` command uses this)."""
-        return await self._refresh(list(self.feeds.values()))
-
-    async def _refresh(self, feeds: list[FeedState]) -> dict[str, IngestReport | None]:
+        """Fetch every feed once, concurrently, and return when each has answered or timed out
+        (the headless `funding` and `record` commands use this). A feed the running service
+        already has in flight is waited for, not asked twice."""
         if self.before_refresh is not None:
             self.before_refresh()
-        reports = await asyncio.gather(*(self._refresh_one(feed) for feed in feeds))
+        feeds = list(self.feeds.values())
+        ours = [self._launch(feed) for feed in feeds if feed.name not in self._in_flight]
+        fetches = [self._in_flight[feed.name] for feed in feeds]
+        if fetches:
+            try:
+                await asyncio.wait(fetches)
+            except asyncio.CancelledError:
+                for fetch in ours:
+                    fetch.cancel()
+                if ours:
+                    await asyncio.wait(ours)
+                raise
         self.book.check_stale()
-        return {feed.name: report for feed, report in zip(feeds, reports, strict=True)}
+        return {feed.name: _report(fetch) for feed, fetch in zip(feeds, fetches, strict=True)}
 
-    async def _refresh_one(self, feed: FeedState) -> IngestReport | None:
+    def _launch(self, feed: FeedState) -> asyncio.Task[IngestReport | None]:
+        """Start one fetch of `feed` as a task of its own; the scheduler does not wait for it."""
+        fetch = asyncio.create_task(
+            self._refresh_one(feed, self._now_s()), name=f"funding.refresh:{feed.name}"
+        )
+        self._in_flight[feed.name] = fetch
+        fetch.add_done_callback(lambda done: self._landed(feed.name, done))
+        return fetch
+
+    def _landed(self, name: str, fetch: asyncio.Task[IngestReport | None]) -> None:
+        if self._in_flight.get(name) is fetch:
+            del self._in_flight[name]
+        if not fetch.cancelled() and fetch.exception() is not None:
+            log.error("funding feed %s stopped", name, exc_info=fetch.exception())
+        # The feed's next due time moved: the scheduler recomputes its wake-up.
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    async def _refresh_one(self, feed: FeedState, started_s: float) -> IngestReport | None:
         try:
-            rows = await asyncio.wait_for(feed.fetch(), feed.timeout_s)
+            # asyncio.timeout runs the fetch inside this task (wait_for would start another), so
+            # the request leaves before the scheduler's next sleep moves a simulated clock on.
+            async with asyncio.timeout(feed.timeout_s):
+                rows = await feed.fetch()
         except asyncio.CancelledError:
             raise
         except TimeoutError:
@@ -160,7 +200,9 @@ class FundingRefresher:
             log.info("funding feed %s answered again after %d failure(s)", feed.name, feed.failures)
         feed.failures = 0
         feed.last_error = ""
-        feed.next_due_s = self._now_s() + feed.interval_s
+        # Start to start, so a feed's refreshes keep to its interval however long each takes; one
+        # slower than its interval is simply due again as soon as it lands.
+        feed.next_due_s = started_s + feed.interval_s
         if feed.venue is not None:
             self.book.mark_venue_down(feed.venue, False)
         report = self.book.ingest(rows)
@@ -170,6 +212,7 @@ class FundingRefresher:
     def _failed(self, feed: FeedState, reason: str) -> None:
         feed.failures += 1
         feed.last_error = reason
+        # Backing off is counted from the failure, so a hang's own wait is not part of the pause.
         backoff = min(feed.interval_s * 2 ** (feed.failures - 1), max(self.max_backoff_s, feed.interval_s))
         feed.next_due_s = self._now_s() + backoff
         if feed.failures == 1:
@@ -179,24 +222,60 @@ class FundingRefresher:
 
     # -- the service ---------------------------------------------------------------------
     async def run(self, engine: object = None) -> None:
-        """Refresh each feed when it is due, for ever (an Engine service; cancel to stop)."""
-        while True:
-            now_s = self._now_s()
-            due = [feed for feed in self.feeds.values() if feed.next_due_s <= now_s]
-            if due:
-                await self._refresh(due)
-            else:
+        """Start each feed's fetch when it is due, for ever (an Engine service; cancel to stop:
+        the fetches in flight are cancelled with it)."""
+        try:
+            while True:
+                due = [feed for feed in self._idle() if feed.next_due_s <= self._now_s()]
+                if due:
+                    if self.before_refresh is not None:
+                        self.before_refresh()
+                    for feed in due:
+                        self._launch(feed)
+                    # Let the fetches send their requests (and a quick one land) before the
+                    # clock moves on.
+                    await asyncio.sleep(0)
                 self.book.check_stale()
-            await self.clock.sleep(self._seconds_to_next())
+                await self._nap(self._seconds_to_next())
+        finally:
+            await self._cancel_in_flight()
+
+    def _idle(self) -> list[FeedState]:
+        return [feed for feed in self.feeds.values() if feed.name not in self._in_flight]
 
     def _seconds_to_next(self) -> float:
         now_s = self._now_s()
-        next_due = min((feed.next_due_s for feed in self.feeds.values()), default=now_s + self.stale_check_s)
+        next_due = min((feed.next_due_s for feed in self._idle()), default=now_s + self.stale_check_s)
         # Wake at least every stale_check_s so a venue that went quiet is reported stale.
         return max(0.0, min(next_due - now_s, self.stale_check_s))
 
+    async def _nap(self, seconds: float) -> None:
+        """Sleep `seconds` of clock time, or less if a fetch lands first (its feed's next due
+        time may be sooner than the planned wake-up)."""
+        self._wake = asyncio.get_running_loop().create_future()
+        sleep = asyncio.ensure_future(self.clock.sleep(seconds))
+        try:
+            await asyncio.wait((sleep, self._wake), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._wake = None
+            if not sleep.done():
+                sleep.cancel()
+                await asyncio.wait((sleep,))
+
+    async def _cancel_in_flight(self) -> None:
+        fetches = list(self._in_flight.values())
+        for fetch in fetches:
+            fetch.cancel()
+        if fetches:
+            await asyncio.wait(fetches)
+
     def _now_s(self) -> float:
         return self.clock.now().timestamp()
+
+
+def _report(fetch: asyncio.Task[IngestReport | None]) -> IngestReport | None:
+    """A fetch's report; None for one cancelled under us (the engine stopping mid-fetch)."""
+    return None if fetch.cancelled() else fetch.result()
 
 
 __all__ = [

@@ -181,13 +181,15 @@ def test_bootstrap_wires_book_refresher_and_service(clock: ManualClock) -> None:
 def test_bootstrap_takes_its_settings_from_the_config(clock: ManualClock) -> None:
     from nexus_tui.config.schema import NexusConfig
 
-    config = NexusConfig(
-        trading={"mode": "paper"},
-        data={
-            "stale_after_seconds": 12,
-            "exchange_refresh_seconds": 3,
-            "arbitragescanner": {"tolerance": "0.0002"},
-        },
+    config = NexusConfig.model_validate(
+        {
+            "trading": {"mode": "paper"},
+            "data": {
+                "stale_after_seconds": 12,
+                "exchange_refresh_seconds": 3,
+                "arbitragescanner": {"tolerance": "0.0002"},
+            },
+        }
     )
     engine = build_engine(config, clock=clock, venues=[_venue("binanceusdm", clock)])  # type: ignore[list-item]
     assert engine.mode == "paper"
