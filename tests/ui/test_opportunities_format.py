@@ -167,7 +167,7 @@ def test_the_detail_explains_legs_costs_money_and_score(scan: ScanResult) -> Non
         f"long  {opp.long.venue}",
         f"short {opp.short.venue}",
         "per 8 h",
-        "settles 16:00 UTC (in 6h33)",  # 8 h venues settle at 16:00; the desk clock says 09:26:53
+        "settles 16:00 (in 6h33)",  # 8 h venues settle at 16:00; the desk clock says 09:26:53
         f"fees {usd(c.fees)} (entry {usd(c.entry_fees)} + exit {usd(c.exit_fees)})",
         f"spread {usd(c.spread)}",
         f"slippage {usd(c.slippage)}",
@@ -191,7 +191,7 @@ def test_the_detail_of_a_spot_perp_and_of_a_capture(scan: ScanResult) -> None:
     assert "spot, no funding" in _detail(spot_perp)
     capture = next(o for o in scan.opportunities if o.type is OpportunityType.TEMPORAL)
     text = _detail(capture)
-    assert "captures the settlement at 10:00 UTC (in 33m)" in text
+    assert "captures the settlement at 10:00 (in 33m)" in text
     assert f"over the {float(capture.hold_hours):g} h window" in text
 
 

@@ -98,6 +98,9 @@ async def test_the_selected_opportunity_stays_selected_as_ranks_change(
         assert ranked.index(sol.id) < before, "SOL moved up"
         assert table.selected_id == sol.id
         assert table.cursor_row == ranked.index(sol.id)
+        for rank, opp in enumerate(later.opportunities, 1):  # what the table holds, not only our copy
+            shown = tuple(cell.plain for cell in table.get_row(opp.id))
+            assert shown == row_cells(opp, rank, desk.clock.now())
         now_sol = later.by_id(sol.id)
         assert now_sol is not None
         assert f"net {pct(now_sol.net_apr)}" in detail_of(screen)

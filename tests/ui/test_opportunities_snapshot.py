@@ -1,4 +1,5 @@
-"""Screen 2 pinned as a picture: the fixture book's ranked opportunities, the second one explained.
+"""Screen 2 pinned as a picture: the fixture book's ranked opportunities a minute after a first
+scan (updated in place, one climbed), the second one explained.
 
 On a deliberate change, review the new picture and accept it with
 `pytest tests/ui/test_opportunities_snapshot.py --snapshot-update`.
@@ -29,11 +30,14 @@ def test_opportunities_screen(
         await pilot.press("2")
         screen = pilot.app.screen
         assert isinstance(screen, OpportunitiesScreen)
-        scan = desk.scan()
-        await wait_until(pilot, lambda: screen.scan is scan, "the scan is on screen")
+        first = desk.scan()
+        await wait_until(pilot, lambda: screen.scan is first, "the first scan is on screen")
+        await pilot.press("down")
+        # A minute later SOL pays more and climbs: the picture shows the rows updated in place.
+        scan = desk.set_rates({("SOL", "bybit"): "0.0030"})
+        await wait_until(pilot, lambda: screen.scan is scan, "the later scan is on screen")
         # The header's venue strip repaints on its own timer: wait until it shows the book's venues.
         await wait_until(pilot, lambda: _venues_shown(screen), "the header shows the venues")
-        await pilot.press("down")
         await pilot.pause()
 
     app = make_app(vault=vault, engine_factory=desk.build)

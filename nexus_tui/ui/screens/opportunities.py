@@ -130,10 +130,11 @@ class OpportunitiesScreen(DeskScreen):
             self._show_empty(WAITING)
             return
         self.repaints += 1
-        self._show(scan)
+        self.show_scan(scan)
 
     # -- what is shown ---------------------------------------------------------------------------
-    def _show(self, scan: ScanResult) -> None:
+    def show_scan(self, scan: ScanResult) -> None:
+        """Show `scan` now, whatever the pace (the repaint calls it; so does a bench)."""
         table = self.query_one(OpportunityTable)
         reading = self._by_id.get(table.selected_id or "")
         now = self.desk.desk_clock.now()
@@ -205,7 +206,7 @@ class OpportunitiesScreen(DeskScreen):
     def _refilter(self, view: OpportunityFilter) -> None:
         self.view = view
         if self.scan is not None:
-            self._show(self.scan)
+            self.show_scan(self.scan)
 
     def action_cycle_type(self) -> None:
         self._refilter(self.view.next_type())

@@ -44,7 +44,7 @@ def _when(ts: datetime | None, now: datetime) -> str:
     if ts is None:
         return "no settlement time given"
     left = (ts - now).total_seconds()
-    clock = utc(ts).strftime("%H:%M UTC")
+    clock = utc(ts).strftime("%H:%M")  # UTC, as the desk clock in the header
     return f"{clock} (in {duration(left)})" if left >= 0 else f"{clock} ({duration(-left)} ago)"
 
 
@@ -53,7 +53,7 @@ def _hours(hours: float) -> str:
 
 
 def _leg_line(word: str, leg: Leg, now: datetime) -> str:
-    where = f"[b]{word:<5}[/b] {escape(leg.venue):<16} {escape(leg.symbol)}"
+    where = f"[b]{word:<5}[/b] {escape(leg.venue):<15} {escape(leg.symbol)}"
     fee = f"taker {pct(leg.taker_fee, 3)} ({leg.fee_source})"
     if leg.interval_hours is None:
         return f"{where} spot, no funding · {fee}"
@@ -70,7 +70,6 @@ def _title(opp: Opportunity, now: datetime) -> str:
     freshness = f"data fresh {duration(fresh)} more" if fresh > 0 else "[red]data stale[/red]"
     return (
         f"[b]{escape(opp.base)}[/b]  [b]{opp.type.letter}[/b] {TYPE_WORDS[opp.type]} · "
-        f"{escape(opp.symbol)} · "
         f"{STATE_WORDS[opp.state]} · listed {duration((now - listed).total_seconds())} · {freshness} · "
         f"[dim]{escape(opp.id)}[/dim]"
     )
