@@ -195,6 +195,11 @@ async def test_an_expired_opportunity_leaves_and_the_reader_is_told(
         assert table.shown_ids == [o.id for o in later.opportunities]
         assert table.selected_id is not None and table.selected_id != eth.id
         assert "ETH long hyperliquid short okx went:" in detail_of(screen)
+        # The spread comes back: so does the trade, under the same id, and the note goes.
+        back = desk.set_rates({("ETH", "okx"): "0.0006", ("ETH", "binance"): "0.00005"})
+        await showing(pilot, screen, back)
+        assert eth.id in table.shown_ids
+        assert "went:" not in detail_of(screen)
 
 
 async def test_when_a_trade_is_replaced_the_cursor_follows_its_replacement(

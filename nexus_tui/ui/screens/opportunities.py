@@ -61,6 +61,7 @@ class OpportunitiesScreen(DeskScreen):
         self._pending = False
         self._repaint_timer: Timer | None = None
         self._last_paint = -math.inf
+        self._gone_id = ""
         self._gone_note = ""
         self._gone_note_until = -math.inf
 
@@ -153,6 +154,7 @@ class OpportunitiesScreen(DeskScreen):
 
     def _note_gone(self, gone: Opportunity, scan: ScanResult) -> None:
         reason = next((e.reason for e in scan.expired if e.id == gone.id), "no longer listed")
+        self._gone_id = gone.id
         self._gone_note = f"{gone.base} long {gone.long.venue} short {gone.short.venue} went: {reason}"
         self._gone_note_until = time.monotonic() + GONE_NOTE_S
 
@@ -178,10 +180,10 @@ class OpportunitiesScreen(DeskScreen):
         table = self.query_one(OpportunityTable)
         selected = table.selected_id
         opp = self._by_id.get(selected) if selected else None
-        empty = (
-            "Nothing passes the filter: t, v, - or escape on the filter line widen it." if self.scan else ""
-        )
-        note = self._gone_note if time.monotonic() < self._gone_note_until else ""
+        empty = NOTHING_PASSES if self.scan else ""
+        # Said for a while, and only while it is still gone (a stale row can come back next scan).
+        still_gone = self._gone_id not in self._by_id and time.monotonic() < self._gone_note_until
+        note = self._gone_note if still_gone else ""
         self.query_one(OpportunityDetail).show(opp, self.desk.desk_clock.now(), self.params, empty, note=note)
 
     def _show_empty(self, why: str) -> None:
