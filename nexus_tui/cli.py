@@ -459,9 +459,12 @@ def main() -> None:
         )
         typer.echo(f"nexus-tui: {exc.format_message()}{hint}", err=True)
         sys.exit(2)
-    except click.Exit as exc:
+    except click.ClickException as exc:  # other click errors (bad file argument, ...)
+        typer.echo(f"nexus-tui: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
-    except click.Abort:
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
         typer.echo("nexus-tui: interrupted", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
