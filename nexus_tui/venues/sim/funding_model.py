@@ -138,8 +138,9 @@ class FundingModel:
         self._sensitivity = [v.sensitivity for v in vp]
         regime_vols = (mk.calm_vol, mk.hot_vol, mk.cold_vol)
         # per regime, per venue: how much louder the venue's own noise is than in a calm market
-        self._noise_mult = tuple(
-            [(vol / mk.calm_vol) ** v.hot_noise_exponent for v in vp] for vol in regime_vols
+        # (times sqrt(3), the Irwin-Hall normal's scale)
+        self._noise_mult3 = tuple(
+            [(vol / mk.calm_vol) ** v.hot_noise_exponent * _SQRT3 for v in vp] for vol in regime_vols
         )
         self._series_venue = [s.venue_index for s in self.series]
         self._venue_ar = [_ar(v.idio_reversion_per_hour) for v in vp]
@@ -205,20 +206,20 @@ class FundingModel:
             size = _spike_size(rng.random(), rng.expovariate(1.0), cal.SYMBOL.spike_up_share)
             self.market_spike += size
             spikes.extend(Spike(s, size) for s in range(len(self._symbols)))
-        venue = self.venue
-        noise_mult = self._noise_mult[regime]
-        for v in range(len(venue)):
-            venue[v] = self._venue_ar[v] * venue[v] + self._venue_shock[v] * noise_mult[v] * rng.gauss(
-                0.0, 1.0
-            )
-
         # Irwin-Hall unit normals, (u1 + u2 + u3 + u4 - 2) * sqrt(3): a tenth of random.gauss's
         # cost; the hourly sums the calibration matched are Gaussian either way.
+        venue = self.venue
+        venue_mult = self._noise_mult3[regime]
+        u = rng.random
+        for v in range(len(venue)):
+            venue[v] = self._venue_ar[v] * venue[v] + (
+                self._venue_shock[v] * venue_mult[v] * (u() + u() + u() + u() - 2.0)
+            )
+
         symbol_shock = self._symbol_shock[regime] * _SQRT3
         decay = self._spike_decay
         symbol, spike, venue_symbol = self.symbol, self.spike, self.venue_symbol
         series_ar, series_shock, series_venue = self._series_ar, self._series_shock, self._series_venue
-        venue_mult = [m * _SQRT3 for m in noise_mult]
         spike_p = self._symbol_spike_p
         for s, r in enumerate(self._symbol_rngs):
             u = r.random

@@ -95,7 +95,7 @@ _TABLE = """
 # scale applied to a symbol's own funding premium (alts deviate more from the market than BTC).
 DAILY_VOL_BY_TIER = (0.03, 0.045, 0.055, 0.07)
 BETA_BY_TIER = (1.0, 1.1, 1.2, 1.3)
-FUNDING_SCALE_BY_TIER = (1.0, 1.4, 2.0, 3.0)
+FUNDING_SCALE_BY_TIER = (1.0, 1.3, 1.7, 2.3)
 # Binance 24 h USD volume: BTC, ETH, then a rank-size law from rank 2 down.
 _BTC_VOLUME_USD = 15e9
 _ETH_VOLUME_USD = 8e9
