@@ -52,6 +52,57 @@ ACTION_BINDINGS: list[Binding] = [
 
 DESK_BINDINGS: list[Binding] = [*SCREEN_BINDINGS, *ACTION_BINDINGS]
 
+# Screen 1 (Funding). One footer group keeps them to a few columns beside the desk's keys.
+_FUNDING_VIEW = Binding.Group("View", compact=True)
+
+FUNDING_BINDINGS: list[Binding] = [
+    Binding(
+        "u",
+        "cycle_unit",
+        "Unit",
+        tooltip="Show rates per interval -> per hour -> APR",
+        group=_FUNDING_VIEW,
+        id="nexus.funding.unit",
+    ),
+    Binding(
+        "s",
+        "cycle_sort",
+        "Sort",
+        tooltip="Sort by best spread -> asset -> next settlement -> each venue's rate",
+        group=_FUNDING_VIEW,
+        id="nexus.funding.sort",
+    ),
+    Binding(
+        "S",
+        "reverse_sort",
+        "Reverse",
+        key_display="S",
+        tooltip="Reverse the sort order",
+        group=_FUNDING_VIEW,
+        id="nexus.funding.reverse",
+    ),
+    Binding(
+        "d",
+        "toggle_detail",
+        "Detail",
+        tooltip="Show or hide the detail panel of the selected asset",
+        group=_FUNDING_VIEW,
+        id="nexus.funding.detail",
+    ),
+]
+
+# On the funding matrix itself (it has the focus): `enter` must beat DataTable's own binding.
+FUNDING_TABLE_BINDINGS: list[Binding] = [
+    Binding(
+        "enter",
+        "screen.expand_detail",
+        "Chart",
+        tooltip="Open the detail panel of the selected asset; again: make it taller / shorter",
+        group=_FUNDING_VIEW,  # the footer lists the table's keys first, then the screen's: one group
+        id="nexus.funding.expand",
+    ),
+]
+
 #: Screen 2's own keys: narrow the ranked list (a view only; the engine's ranking is unchanged).
 #: `+` and `-` share one footer entry, the footer being short of room at 140 columns.
 MIN_UOS_GROUP = Binding.Group("Min UOS", compact=True)

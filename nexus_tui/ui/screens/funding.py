@@ -1,19 +1,220 @@
-"""Screen 1: funding rates across venues."""
+"""Screen 1: funding rates across venues, one row per base asset, one column per venue.
+
+The matrix shows the engine's FundingBook, the same object `nexus-tui funding --json` prints, so
+the two agree. It repaints at its own steady pace (config `ui.repaint_interval_ms`), whatever the
+feed rate (STYLE.md habit 4): each tick asks whether the book's `version` moved or a second of
+desk time passed (ages, staleness and countdowns move with time alone), and only then takes one
+snapshot and updates the cells that changed (habit 5).
+
+Keys: `u` unit (per interval → per hour → APR), `s` sort (best spread → asset → next settlement →
+each venue), `S` reverse, `/` filter, `d` detail panel on/off, `enter` taller/shorter panel.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+import time
+from typing import ClassVar
 
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Input, Static
+
+from nexus_tui.core.clock import utc
+from nexus_tui.market.funding_book import FundingBook
+from nexus_tui.ui.keys import FUNDING_BINDINGS, FUNDING_TABLE_BINDINGS
 from nexus_tui.ui.screens.base import DeskScreen
-from nexus_tui.ui.widgets.coming_later import ComingLater
+from nexus_tui.ui.widgets.filter_bar import FilterBar
+from nexus_tui.ui.widgets.funding_cells import LEGEND, UNIT_TITLES, RateUnit, next_unit
+from nexus_tui.ui.widgets.funding_detail import FundingDetail
+from nexus_tui.ui.widgets.funding_matrix import SORT_TITLES, MatrixView, SortOrder, build_view
+from nexus_tui.ui.widgets.funding_quotes import current_quotes
+from nexus_tui.ui.widgets.funding_table import FundingTable
+from nexus_tui.ui.widgets.venue_names import short_name
+
+AGE_STEP_S = 1.0  # desk seconds after which ages and countdowns are worth a repaint
 
 
 class FundingScreen(DeskScreen):
     SUB_TITLE = "1 Funding"
+    CAN_FILTER = True
+    AUTO_FOCUS = "FundingTable"
+    BINDINGS: ClassVar[list[BindingType]] = [*FUNDING_BINDINGS]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unit = RateUnit.APR
+        self.sort_by = SortOrder()
+        self.filter_text = ""
+        self.view: MatrixView | None = None
+        self.repaint_s = 0.25
+        self.max_rows: int | None = None
+        self._painted: tuple[int, float] | None = None  # (book version, desk seconds) on screen
+        self._detail_painted_at = 0.0  # time.monotonic() of the last detail repaint
+        self._detail_due = False
 
     def compose_body(self) -> ComposeResult:
-        yield ComingLater(
-            "Funding rates across venues: rate per interval and per hour, APR, next settlement, "
-            "mark price, source and staleness.",
-            "Not here yet: this table arrives with the funding book (a later issue).",
+        yield FundingTable(id="funding-table")
+        yield FilterBar(id="filter")
+        yield Static(id="funding-status", classes="table-status")
+        yield Static(LEGEND, id="funding-legend", classes="table-status", markup=False)
+        yield FundingDetail(id="funding-detail")
+
+    def own_bindings(self) -> list[Binding]:
+        return [*super().own_bindings(), *FUNDING_TABLE_BINDINGS]
+
+    def on_mount(self) -> None:
+        config = self.desk.config
+        if config is not None:
+            self.unit = RateUnit(config.ui.rate_display)
+            self.repaint_s = config.ui.repaint_interval_ms / 1000
+            self.max_rows = config.ui.max_table_rows
+        engine = self.engine
+        if engine is not None:
+            self.query_one(FundingDetail).venues = engine.venues
+        self.set_interval(self.repaint_s, self._tick, name="funding repaint")
+        self.repaint()
+
+    def on_screen_resume(self) -> None:
+        self._tick()
+
+    # -- the steady repaint --------------------------------------------------------------------
+    @property
+    def book(self) -> FundingBook | None:
+        engine = self.engine
+        return None if engine is None else engine.funding_book
+
+    def _tick(self) -> None:
+        if not self.is_current:
+            return  # another screen is showing: catch up when this one comes back
+        book = self.book
+        if book is None:
+            return
+        now_s = book.clock.now().timestamp()
+        if (
+            self._painted is None
+            or self._painted[0] != book.version
+            or now_s - self._painted[1] >= AGE_STEP_S
+        ):
+            self.repaint()
+        elif self._detail_due:
+            self._repaint_detail()
+
+    def repaint(self) -> None:
+        """One snapshot of the book onto the matrix, its status line and the detail panel."""
+        book = self.book
+        table = self.query_one(FundingTable)
+        if book is None:
+            self.query_one("#funding-status", Static).update("The engine is not running.")
+            return
+        now = book.clock.now()
+        quotes = current_quotes(book)
+        # Columns keep the engine's venue order, even before a venue has answered.
+        engine_venues = list(self.engine.venues) if self.engine is not None else []
+        venues = [
+            *engine_venues,
+            *(v for v in dict.fromkeys(q.venue for q in quotes) if v not in engine_venues),
+        ]
+        self.view = build_view(
+            quotes,
+            unit=self.unit,
+            order=self.sort_by,
+            now=now,
+            filter_text=self.filter_text,
+            max_rows=self.max_rows,
+            venues=venues,
         )
+        table.show(self.view, self.sort_by)
+        self._painted = (book.version, now.timestamp())
+        self._show_status(book)
+        self._repaint_detail()
+
+    def _repaint_detail(self) -> None:
+        self._detail_due = False
+        self._detail_painted_at = time.monotonic()
+        detail = self.query_one(FundingDetail)
+        book = self.book
+        if not detail.display or book is None or self.view is None:
+            return
+        base = self.query_one(FundingTable).selected_base
+        row = None if base is None else self.view.rows.get(base)
+        detail.show(row, book, self.unit, book.clock.now())
+
+    def _show_status(self, book: FundingBook) -> None:
+        """One line: when, how much, in which unit and order, and what needs a look (stale rates,
+        disagreements with ArbitrageScanner), most telling first so a narrow screen cuts the rest."""
+        view = self.view
+        if view is None:
+            return
+        arrow = "▼" if self.sort_by.descending else "▲"
+        key = self.sort_by.key
+        sort = SORT_TITLES.get(key) or f"{short_name(key)} rate"
+        parts = [f"{utc(book.clock.now()):%H:%M:%S} UTC"]
+        if not view.quotes:
+            parts.append("no funding rates yet: waiting for the venues' first answer")
+        else:
+            shown = f"{len(view.order)} of {view.total}" if len(view.order) != view.total else f"{view.total}"
+            parts.append(f"{shown} assets × {len(view.venues)} venues ({view.quotes} rates)")
+        if self.filter_text:
+            parts.append(f"filter: {self.filter_text}")
+        if view.stale:
+            parts.append(f"{view.stale} stale")
+        episodes = book.stats.discrepancy_episodes
+        if view.discrepancies or episodes:
+            parts.append(f"{view.discrepancies} disagree with ArbScanner ({episodes} since start)")
+        parts.append(f"{UNIT_TITLES[self.unit]} (u)")
+        parts.append(f"by {sort} {arrow} (s)")
+        self.query_one("#funding-status", Static).update(" · ".join(parts))
+
+    # -- selection -----------------------------------------------------------------------------
+    @on(DataTable.RowHighlighted, "#funding-table")
+    def _row_highlighted(self) -> None:
+        detail = self.query_one(FundingDetail)
+        if detail.base == self.query_one(FundingTable).selected_base:
+            return
+        # Holding an arrow key must not redraw the chart for every row passed: at most one
+        # detail repaint per repaint interval, the last selection always wins.
+        if time.monotonic() - self._detail_painted_at >= self.repaint_s:
+            self._repaint_detail()
+        else:
+            self._detail_due = True
+
+    # -- keys ----------------------------------------------------------------------------------
+    def action_cycle_unit(self) -> None:
+        self.unit = next_unit(self.unit)
+        self.repaint()
+
+    def action_cycle_sort(self) -> None:
+        venues = self.view.venues if self.view is not None else ()
+        self.sort_by = self.sort_by.cycled(venues)
+        self.repaint()
+
+    def action_reverse_sort(self) -> None:
+        self.sort_by = self.sort_by.reversed()
+        self.repaint()
+
+    def action_toggle_detail(self) -> None:
+        detail = self.query_one(FundingDetail)
+        detail.display = not detail.display
+        if detail.display:
+            self._repaint_detail()
+
+    def action_expand_detail(self) -> None:
+        detail = self.query_one(FundingDetail)
+        if not detail.display:
+            detail.display = True
+        else:
+            detail.toggle_class("-tall")
+        self._repaint_detail()
+
+    def start_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.repaint()
+
+    @on(FilterBar.Closed)
+    def _filter_closed(self) -> None:
+        self.query_one(FundingTable).focus()

@@ -1,4 +1,4 @@
-"""The header on every desk screen: product name, mode badge, trading state, UTC clock.
+"""The header on every desk screen: product name, venue health, mode badge, trading state, UTC clock.
 
 Built on Textual's own Header (title, sub-title, command-palette icon); only the right-hand side
 differs: the stock clock reads the local wall clock, ours reads the engine's injected Clock in
@@ -14,6 +14,7 @@ from textual.containers import Horizontal
 from textual.widgets import Header, Static
 
 from nexus_tui.core.clock import utc
+from nexus_tui.ui.widgets.venue_health_strip import VenueHealthStrip
 
 if TYPE_CHECKING:
     from nexus_tui.ui.app import NexusApp
@@ -55,16 +56,16 @@ class UtcClock(Static):
     TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
 
     def on_mount(self) -> None:
-        self._tick()
-        self.set_interval(1.0, self._tick, name="desk clock")
+        self.show_time()
+        self.set_interval(1.0, self.show_time, name="desk clock")
 
-    def _tick(self) -> None:
+    def show_time(self) -> None:
         app = cast("NexusApp", self.app)
         self.update(utc(app.desk_clock.now()).strftime(self.TIME_FORMAT))
 
 
 class DeskHeader(Header):
-    """Header + mode badge + trading state + UTC clock, side by side right of the title."""
+    """Header + venue health + mode badge + trading state + UTC clock, right of the title."""
 
     DEFAULT_CSS = """
     DeskHeader HeaderClockSpace { display: none; }
@@ -73,6 +74,7 @@ class DeskHeader(Header):
     def compose(self) -> ComposeResult:
         yield from super().compose()  # icon + title; its wall-clock space is hidden by the CSS above
         with Horizontal(id="desk-badges"):
+            yield VenueHealthStrip(id="venue-health")
             yield ModeBadge(id="mode-badge")
             yield TradingStateBadge(id="trading-state")
             yield UtcClock(id="desk-clock")

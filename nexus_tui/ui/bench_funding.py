@@ -1,0 +1,166 @@
+"""Benches of the Funding screen (headless, 140x45 cells, on a fixed clock).
+
+- ui.funding_full_repaint: the whole matrix rebuilt and painted (what `u` costs: every cell of
+  480 assets x 8 venues changes text), from the book's snapshot to the painted screen.
+- ui.funding_incremental: one venue delivers new rates (a tenth of its cells move) and the
+  screen repaints: one snapshot of the book, only the changed cells updated, painted.
+
+480 synthetic assets, more than any simulated or real desk lists today; half the venues settle
+every 8 h, the others every hour, so the per-interval and per-hour columns differ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from nexus_tui.bench.registry import BenchResult, bench, summarize
+from nexus_tui.config import kdf
+from nexus_tui.config.schema import NexusConfig, UIConfig
+from nexus_tui.config.vault import Vault
+from nexus_tui.core.clock import ManualClock
+from nexus_tui.core.models import FundingRate, FundingSource
+from nexus_tui.engine import Engine
+from nexus_tui.market.funding_book import FundingBook
+from nexus_tui.ui.app import NexusApp
+from nexus_tui.ui.screens.funding import FundingScreen
+from nexus_tui.ui.widgets.funding_table import FundingTable
+
+SIZE = (140, 45)
+ASSETS = 480
+VENUES = ("binance", "bybit", "okx", "gate", "bitget", "kucoin", "hyperliquid", "dydx")
+HOURLY = {"hyperliquid", "dydx"}
+REPAINTS = 12
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class SyntheticVenues:
+    """Rates for ASSETS x VENUES that move a little at each delivery, like a live feed."""
+
+    def __init__(self, clock: ManualClock, seed: int = 7) -> None:
+        self.clock = clock
+        self.rng = random.Random(seed)
+        # Per 8 h: a third at the sticky 0.01 % (like real books), the rest spread around it.
+        self.rates = {
+            (venue, n): Decimal("0.0001") if n % 3 == 0 else self._draw()
+            for venue in VENUES
+            for n in range(ASSETS)
+        }
+
+    def _draw(self) -> Decimal:
+        return Decimal(self.rng.randint(-300, 600)) / Decimal(1_000_000)
+
+    def deliver(self, venue: str, moved: float = 0.0) -> list[FundingRate]:
+        """`venue`'s rates for every asset, a share `moved` of them changed since the last time."""
+        hours = 1 if venue in HOURLY else 8
+        settle = "USDC" if venue in HOURLY else "USDT"
+        now = self.clock.now()
+        next_ts = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        rows = []
+        for n in range(ASSETS):
+            if self.rng.random() < moved:
+                self.rates[(venue, n)] = self._draw()
+            rows.append(
+                FundingRate(
+                    venue=f"sim:{venue}",
+                    symbol=f"A{n:03d}/{settle}:{settle}",
+                    rate=self.rates[(venue, n)] * hours / 8,
+                    interval_hours=hours,
+                    ts=now,
+                    next_funding_ts=next_ts,
+                    mark_price=Decimal(100 + n),
+                    source=FundingSource.SIM,
+                )
+            )
+        return rows
+
+
+Measured = tuple[list[float], dict[str, float]]  # samples in ms, extra figures
+Scenario = Callable[[Pilot[None], FundingScreen, SyntheticVenues, FundingBook], Awaitable[Measured]]
+
+
+def _on_funding(scenario: Scenario) -> Measured:
+    """Run `scenario` on the Funding screen of an unlocked desk whose book holds 480 x 8 rates."""
+    clock = ManualClock(START)
+    book = FundingBook(clock, stale_after_s=3600)
+    feed = SyntheticVenues(clock)
+    for venue in VENUES:
+        book.ingest(feed.deliver(venue))
+    with tempfile.TemporaryDirectory() as home_dir:
+        saved_kdf = kdf.DEFAULT_KDF
+        kdf.DEFAULT_KDF = kdf.TEST_KDF  # the key derivation is benched elsewhere, not here
+        try:
+            # The steady repaint is slowed down so the only repaints timed are the bench's own.
+            config = NexusConfig(ui=UIConfig(repaint_interval_ms=5000, max_table_rows=ASSETS))
+            vault = Vault.create(Path(home_dir), "bench", config)
+        finally:
+            kdf.DEFAULT_KDF = saved_kdf
+        app = NexusApp(
+            Path(home_dir),
+            clock=clock,
+            engine_factory=lambda cfg: Engine(mode=cfg.trading.mode, clock=clock, funding_book=book),
+            vault=vault,
+        )
+
+        async def run() -> Measured:
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()
+                screen = app.screen
+                assert isinstance(screen, FundingScreen)
+                assert screen.query_one(FundingTable).row_count == ASSETS
+                return await scenario(pilot, screen, feed, book)
+
+        return asyncio.run(run())
+
+
+async def _full_repaints(
+    pilot: Pilot[None], screen: FundingScreen, feed: SyntheticVenues, book: FundingBook
+) -> Measured:
+    table = screen.query_one(FundingTable)
+    samples = []
+    for _ in range(REPAINTS):
+        t0 = time.perf_counter()
+        screen.action_cycle_unit()  # every cell's text changes: the table is rebuilt
+        await pilot.pause()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return samples, {"cells": float(table.cells_updated)}
+
+
+async def _incremental(
+    pilot: Pilot[None], screen: FundingScreen, feed: SyntheticVenues, book: FundingBook
+) -> Measured:
+    table = screen.query_one(FundingTable)
+    samples = []
+    updated = []
+    for n in range(REPAINTS):
+        feed.clock.advance(5)
+        book.ingest(feed.deliver(VENUES[n % len(VENUES)], moved=0.1))
+        t0 = time.perf_counter()
+        screen.repaint()
+        await pilot.pause()
+        samples.append((time.perf_counter() - t0) * 1000)
+        updated.append(table.cells_updated)
+    return samples, {"cells_updated": sum(updated) / len(updated)}
+
+
+@bench("ui.funding_full_repaint", goal_ms=250.0, description="Funding matrix, 480 assets x 8 venues, rebuilt")
+def full_repaint() -> BenchResult:
+    samples, extra = _on_funding(_full_repaints)
+    result = summarize(samples, 250.0, assets=ASSETS, venues=len(VENUES))
+    return replace(result, extra={**result.extra, **extra})
+
+
+@bench("ui.funding_incremental", goal_ms=100.0, description="Funding matrix: one venue's update, painted")
+def incremental() -> BenchResult:
+    samples, extra = _on_funding(_incremental)
+    result = summarize(samples, 100.0, assets=ASSETS, venues=len(VENUES))
+    return replace(result, extra={**result.extra, **extra})
