@@ -36,7 +36,7 @@ def build() -> BenchResult:
     )
 
 
-@bench("sim.advance_1h", goal_ms=200.0, description="Advance the default market by one simulated hour")
+@bench("sim.advance_1h", goal_ms=100.0, description="Advance the default market by one simulated hour")
 def advance_hour() -> BenchResult:
     market, clock = _market()
 
@@ -45,7 +45,7 @@ def advance_hour() -> BenchResult:
         market.advance_to(clock.now())
 
     samples = timed(hour, repeat=8, warmup=1)
-    return summarize(samples, 200.0, steps_per_hour=360.0, note="speed 3600 costs this much per real second")
+    return summarize(samples, 100.0, steps_per_hour=360.0, note="speed 3600 costs this much per real second")
 
 
 @bench("sim.advance_1min", goal_ms=5.0, description="Advance one sim minute (a UI second at --speed 60)")
@@ -61,7 +61,7 @@ def advance_minute() -> BenchResult:
 
 @bench(
     "sim.fetch_funding_rates_all",
-    goal_ms=40.0,
+    goal_ms=25.0,
     description="fetch_funding_rates of every symbol on all 8 venues after a price step",
 )
 def fetch_all_rates() -> BenchResult:
@@ -83,7 +83,7 @@ def fetch_all_rates() -> BenchResult:
         samples = timed(lambda: loop.run_until_complete(fetch_all()), repeat=20, warmup=2, setup=next_step)
     finally:
         loop.close()
-    return summarize(samples, 40.0, rows=float(counted["rows"]))
+    return summarize(samples, 25.0, rows=float(counted["rows"]))
 
 
 @bench("sim.market_order", goal_ms=2.0, description="One market order on sim:binance BTC, matched and booked")
