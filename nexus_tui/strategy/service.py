@@ -217,8 +217,12 @@ class OpportunityService:
             await self.scan_once()
             last = clock.now()
             while True:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns the event and
+                # drops a cancellation that arrives with it, and this loop would then outlive
+                # engine.stop() (which waits for it) by running on in idle_rescan_s naps.
                 try:
-                    await asyncio.wait_for(events.get(), timeout=self.idle_rescan_s)
+                    async with asyncio.timeout(self.idle_rescan_s):
+                        await events.get()
                 except TimeoutError:
                     pass
                 events.drain()  # however many arrived, one rescan covers them

@@ -136,3 +136,28 @@ def test_the_bootstrapped_engine_carries_the_service() -> None:
     assert isinstance(engine.opportunities, OpportunityService)
     assert engine.opportunities.latest is None
     assert "strategy.opportunities" in engine._services
+
+
+async def test_a_cancel_that_lands_with_a_funding_update_still_stops_the_service() -> None:
+    """engine.stop() waits for the service: a cancellation must not be lost however it falls
+    against the update that wakes the service (Python 3.11's wait_for dropped it when both came
+    in the same turn, and the service then napped on for idle_rescan_s, holding up the stop)."""
+    for turns_before_cancel in range(6):
+        engine, clock = _engine(StubVenue("binanceusdm"), StubVenue("bybit"))
+        book_ = engine.funding_book
+        book_.ingest([funding("binanceusdm", "0.0001", age_s=0), funding("bybit", "0.0009", age_s=0)])
+        service = OpportunityService(engine, min_interval_s=0.5, idle_rescan_s=3600)
+        task = asyncio.create_task(service.run(engine))
+        await _until(lambda service=service: service.scans >= 2)  # scan_once done
+        for _ in range(3):
+            await asyncio.sleep(0)  # parked, waiting for funding to move
+        clock.advance(5)
+        book_.ingest([_fresh(funding("bybit", "0.0012"), clock.now())])  # publishes funding.updated
+        for _ in range(turns_before_cancel):
+            await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=5.0)  # a guard: a lost cancel fails, never hangs
+        if not done:
+            task.cancel()
+            await asyncio.wait({task})
+        assert done and task.cancelled(), f"a cancel {turns_before_cancel} turn(s) after an update was lost"

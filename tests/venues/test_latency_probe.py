@@ -12,12 +12,16 @@ import pytest
 from nexus_tui.bootstrap import build_engine
 from nexus_tui.core.clock import ManualClock, to_ms
 from nexus_tui.core.models import HealthState
+from nexus_tui.engine import Engine
 from nexus_tui.venues.ccxt_venue import CcxtVenue
 from nexus_tui.venues.health import CircuitState
 from nexus_tui.venues.latency_probe import DEFAULT_INTERVAL_S, LatencyProbe
 from tests.market.helpers import FakeVenue, rate
 from tests.venues.ccxt_helpers import BINANCE_CAPTURE_AT, PREMIUM_INDEX, binance_markets
 from tests.venues.recorded import RecordedHttp, load_json, preload_markets
+
+# Real seconds engine.stop() may take before the test fails rather than hangs.
+STOP_GUARD_S = 30.0
 
 
 class TimedBinance:
@@ -147,16 +151,27 @@ async def test_bootstrap_runs_the_probe_for_guarded_venues_only(clock: ManualClo
     engine = build_engine(None, clock=clock, venues=[binance.venue])
     await engine.start()
     assert "venues.latency" in engine.snapshot().services
-    start = clock.now()
-    await until(lambda: (clock.now() - start).total_seconds() >= 65)
-    await engine.stop()
-    assert binance.time_requests >= 3
+    # Counted in probes, not in clock time: every service sleeping on the shared ManualClock
+    # moves it on (the refresher's naps, the opportunity service's pauses), so 65 s of it need
+    # not hold three 30 s probe intervals.
+    await until(lambda: binance.time_requests >= 3)
+    await stopped(engine)
     assert binance.venue.guard.health().details.get("server_rtt_ms") == "80.0"
 
     sim_only = build_engine(None, clock=clock, venues=[FakeVenue("sim:okx", [rate("0.0001")], clock)])  # type: ignore[list-item]
     await sim_only.start()
     assert "venues.latency" not in sim_only.snapshot().services
-    await sim_only.stop()
+    await stopped(sim_only)
+
+
+async def stopped(engine: Engine) -> None:
+    """`engine.stop()`, failing instead of hanging should a service outlive its cancellation
+    (the wait is only a guard against a hang: a stop takes milliseconds)."""
+    try:
+        async with asyncio.timeout(STOP_GUARD_S):
+            await engine.stop()
+    except TimeoutError:
+        raise AssertionError(f"engine.stop() still waiting after {STOP_GUARD_S:g} s") from None
 
 
 def test_the_interval_must_be_positive(clock: ManualClock) -> None:
