@@ -138,7 +138,10 @@ class VenueGuard:
         is_probe = self._admit()
         started = time.monotonic()
         try:
-            result = await asyncio.wait_for(factory(), self.timeout_s)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that lands in the
+            # same turn as the result, and a lost cancel leaves engine.stop() waiting forever
+            async with asyncio.timeout(self.timeout_s):
+                result = await factory()
         except TimeoutError:
             error = VenueUnavailable(self.venue_id, f"timeout after {_seconds(self.timeout_s)}")
             self._on_failure(op, str(error), is_probe)
