@@ -6,9 +6,9 @@ from nexus_tui.ui.modals.confirm import ConfirmModal
 
 KILL_SWITCH_QUESTION = (
     "[b]KILL SWITCH[/b]\n\n"
-    "Halt all trading now: cancel every open order, close every position (reduce-only, "
-    "all venues at once) and stop automation.\n"
-    "The desk stays HALTED, across restarts too, until a person resets it.\n\n"
+    "Halt all trading now: the desk goes HALTED and opens nothing new.\n"
+    "This build trades nothing yet, so there are no orders to cancel or positions to close;\n"
+    "HALTED lasts until the desk is restarted.\n\n"
     "[b]y[/b] kill  ·  [b]n[/b] / [b]escape[/b] cancel"
 )
 
