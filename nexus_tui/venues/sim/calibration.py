@@ -29,10 +29,15 @@ How
    to its correlation with Binance at the same instants (Binance-Bybit 0.72-0.76, Binance-Gate
    0.55-0.59). OKX and dYdX, whose data cover a calmer era, were fitted to their ratios to Binance
    over the same dates (OKX: std 1.4x Binance's, correlation 0.65, 26 % negative, never sticky;
-   dYdX: 8 h sums 1.9x as volatile, correlation 0.59, 37 % of hours negative). Hyperliquid's data
-   are thin (39 days), so only its stickiness (15 % of hours at 0.00125 %), negative share (8 %)
-   and autocorrelation were targeted, with a loose correlation to Binance.
-4. Bitget has no public history in the data; it reuses HTX's fit, the closest venue in size.
+   dYdX: 8 h sums 1.9x as volatile, correlation 0.59, 37 % of hours negative; the sim gives 1.8-1.9x,
+   0.48-0.54 and 38 %).
+4. Hyperliquid's data are too thin to fit (39 days of a young venue in the mid-2023 rally: 15 % of
+   hours at the 0.00125 % baseline, 8 % negative, paying 1.8 bp per 8 h more than Binance; a fit
+   to them needed a premium ten times as volatile as Binance's). It keeps Binance's climate and
+   formula with what the sample does show robustly: a premium above Binance's (+0.7 bp per 8 h
+   on average in the sim), a low negative share (5-7 %), and the baseline as its most common rate
+   (about 70 % of hours, as on today's Hyperliquid).
+5. Bitget has no public history in the data; it reuses HTX's fit, the closest venue in size.
 
 Units: premiums and biases are fractions per funding interval on the 8 h basis (0.0001 = 0.01 %);
 "per hour" numbers describe the hourly dynamics (the model steps every 5 minutes with the exact
@@ -125,6 +130,6 @@ VENUES: dict[str, VenueFunding] = {
     "gate": VenueFunding(-4.067 * _BP, 0.726, 0.352 * _BP, 0.083, 1.5),
     "bitget": VenueFunding(-4.067 * _BP, 0.791, 0.391 * _BP, 0.103, 1.288),  # HTX's fit
     "kucoin": VenueFunding(-4.067 * _BP, 0.881, 0.515 * _BP, 0.146, 1.5),
-    "hyperliquid": VenueFunding(-2.0 * _BP, 1.0, 0.5 * _BP, 0.1, 1.0),
-    "dydx": VenueFunding(0.0, 1.5, 0.5 * _BP, 0.1, 1.0),
+    "hyperliquid": VenueFunding(-2.9 * _BP, 1.0, 0.4 * _BP, 0.07, 1.3),  # set, not fitted: see 4.
+    "dydx": VenueFunding(0.035 * _BP, 0.455, 0.400 * _BP, 0.073, 1.369),
 }
