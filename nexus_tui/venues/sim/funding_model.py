@@ -99,7 +99,6 @@ class FundingModel:
         series: Sequence[SeriesSpec],
     ) -> None:
         self.series = tuple(series)
-        self._venue_names = tuple(venue_names)
         self._symbols = tuple(symbols)
         mk = cal.MARKET
         sy = cal.SYMBOL
@@ -158,7 +157,8 @@ class FundingModel:
         # start in the stationary state of the calm regime so the first minutes look like any others
         rng = self._market_rng
         self.regime = 0
-        self.market = mk.calm_mean + rng.gauss(0.0, _stationary(mk.calm_vol, mk.reversion_per_hour))
+        calm_sd = _stationary(mk.calm_vol, mk.reversion_per_hour)
+        self.market = mk.calm_mean + rng.gauss(0.0, calm_sd * math.sqrt(mk.market_share))
         self.market_spike = 0.0
         self.venue = [
             rng.gauss(
@@ -170,7 +170,7 @@ class FundingModel:
         self.symbol = [0.0] * len(symbols)
         self.spike = [0.0] * len(symbols)
         self.venue_symbol = [0.0] * len(self.series)
-        symbol_sd = _stationary(mk.calm_vol, mk.reversion_per_hour) * math.sqrt(1.0 - mk.market_share)
+        symbol_sd = calm_sd * math.sqrt(1.0 - mk.market_share)
         for s_index, r in enumerate(self._symbol_rngs):
             self.symbol[s_index] = r.gauss(0.0, symbol_sd)
             for i in self._by_symbol[s_index]:
