@@ -1,10 +1,9 @@
 """SimVenue: one simulated exchange behind the venue port (venues/port.py).
 
 It speaks the same domain values as a ccxt-backed venue and fails the same ways: every call pays
-the venue's latency on the injected clock, faults raise VenueUnavailable or OrderRejected or
-freeze the feed, and orders are refused for the reasons real venues refuse them (precision,
-margin, duplicate client id, reduce-only with nothing to reduce). Orders fill through matching.py
-against the market's books; resting orders fill on the queue-position model as the market steps.
+the venue's latency on the injected clock, and faults raise VenueUnavailable or OrderRejected or
+freeze the feed. What happens behind the door (order entry, matching, the account, settlement,
+liquidation) is exchange.py's.
 """
 
 from __future__ import annotations
@@ -14,38 +13,30 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from nexus_tui.core.errors import BadInput, OrderRejected, VenueError, VenueUnavailable
+from nexus_tui.core.errors import OrderRejected, VenueUnavailable
 from nexus_tui.core.models import (
     Balance,
-    Fill,
     FundingRate,
     HealthState,
     MarketInfo,
     Order,
     OrderBook,
     OrderRequest,
-    OrderStatus,
-    OrderType,
     Position,
-    Side,
     Ticker,
     VenueHealth,
 )
-from nexus_tui.core.money import ONE, ZERO, quantize_down
-from nexus_tui.venues.sim.account import Account, FundingPayment, Liquidation, money
-from nexus_tui.venues.sim.book import depleted
-from nexus_tui.venues.sim.events import SimEvent, fault_event
+from nexus_tui.venues.sim.account import Account, FundingPayment, Liquidation
+from nexus_tui.venues.sim.events import fault_event
+from nexus_tui.venues.sim.exchange import Exchange
 from nexus_tui.venues.sim.faults import FaultBoard, FrozenView, make_fault
 from nexus_tui.venues.sim.listings import Listing
-from nexus_tui.venues.sim.matching import arrive, crossed_fill, queue_fills
-from nexus_tui.venues.sim.orders import OrderState, precision_problem
 from nexus_tui.venues.sim.profiles import VenueProfile
 from nexus_tui.venues.sim.rng import stream
 
 if TYPE_CHECKING:
     from nexus_tui.venues.sim.market import SimMarket
 
-DEFAULT_LEVERAGE = Decimal(5)
 _DOWN_AFTER_FAILURES = 3
 
 
@@ -64,18 +55,11 @@ class SimVenue:
         self.profile = profile
         self._id = profile.venue_id
         self.latency_scale = latency_scale
-        self.account = Account(venue=self._id, currency=profile.margin_currency)
-        self.account.deposit(profile.margin_currency, initial_balance)
-        self.default_leverage = DEFAULT_LEVERAGE
-        self._orders: dict[str, OrderState] = {}
-        self._by_client_id: dict[str, str] = {}
-        self._resting: list[OrderState] = []
-        self._order_seq = 0
         self._faults = FaultBoard()
         self._frozen: FrozenView | None = None
         self._latency_rng = stream(market.seed, "latency", profile.name)
         self._fault_rng = stream(market.seed, "faults", profile.name)
-        self._taken: dict[str, tuple[int, int, int]] = {}  # symbol -> (step, bid lots, ask lots) we took
+        self.exchange = Exchange(market, index, profile, initial_balance, self._partial_fill_fraction)
         self._state = HealthState.UNKNOWN
         self._failures = 0
         self._last_ok: datetime | None = None
@@ -90,6 +74,28 @@ class SimVenue:
     @property
     def has_private(self) -> bool:
         return True  # the simulated account needs no keys
+
+    @property
+    def account(self) -> Account:
+        return self.exchange.account
+
+    def set_leverage(self, symbol: str, leverage: Decimal | int) -> None:
+        """Leverage for new exposure on `symbol` (an open position keeps the margin it posted)."""
+        self.exchange.set_leverage(symbol, leverage)
+
+    def funding_payments(self, symbol: str | None = None) -> list[FundingPayment]:
+        """Funding paid and received so far (the market first catches up with the clock)."""
+        return self.exchange.funding_payments(symbol)
+
+    def liquidations(self) -> list[Liquidation]:
+        """Positions the venue liquidated so far (the market first catches up with the clock)."""
+        return self.exchange.liquidations()
+
+    def on_step(self, step: int, t: datetime) -> None:
+        self.exchange.on_step(step, t)
+
+    def on_settlement(self, t: datetime, settled: list[tuple[Listing, float, float]]) -> None:
+        self.exchange.on_settlement(t, settled)
 
     # -- network, latency, faults ----------------------------------------------------------------
     def _draw_latency_s(self) -> float:
@@ -163,18 +169,16 @@ class SimVenue:
     def faults(self) -> list[str]:
         return self._faults.names(self._market.clock.now())
 
+    def _partial_fill_fraction(self) -> Decimal | None:
+        fault = self._faults.get("partial_fill", self._market.clock.now())
+        return None if fault is None else fault.fraction
+
     def _stale_view(self) -> FrozenView | None:
         if self._frozen is not None and self._faults.get("stale", self._market.clock.now()) is None:
             self._frozen = None  # the fault ran out
         return self._frozen
 
     # -- markets and market data -------------------------------------------------------------
-    def _listing(self, symbol: str) -> Listing:
-        listing = self._market.listings[self._index].get(symbol)
-        if listing is None:
-            raise VenueError(self._id, f"unknown symbol {symbol}")
-        return listing
-
     def markets(self) -> Mapping[str, MarketInfo]:
         """All markets, without a network round trip (for the engine's own set-up)."""
         return {symbol: listing.info for symbol, listing in self._market.listings[self._index].items()}
@@ -200,7 +204,7 @@ class SimVenue:
         self, symbol: str, since: datetime | None = None, limit: int | None = None
     ) -> list[FundingRate]:
         back = await self._read("fetch_funding_history")
-        listing = self._listing(symbol)
+        listing = self.exchange.listing(symbol)
         history = self._market.funding_history(self._index, listing, since, limit)
         frozen = self._stale_view()
         if frozen is not None:
@@ -226,7 +230,7 @@ class SimVenue:
 
     async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
         back = await self._read("fetch_order_book")
-        listing = self._listing(symbol)
+        listing = self.exchange.listing(symbol)
         depth = max(1, min(depth, 500))
         frozen = self._stale_view()
         if frozen is not None:
@@ -234,19 +238,9 @@ class SimVenue:
             levels = self._market.book_levels(listing, depth, frozen.second, mid, factor)
             book = self._market.order_book(listing, frozen.ts, levels)
         else:
-            book = self._book(listing, depth)
+            book = self.exchange.book(listing, depth)
         await self._answer(back)
         return book
-
-    def _book(self, listing: Listing, depth: int) -> OrderBook:
-        """The live book now, less what our own taker orders took from it during this step."""
-        market = self._market
-        second = int(market.clock.now().timestamp())
-        bids, asks = market.book_levels(listing, depth, second)
-        taken = self._taken.get(listing.symbol)
-        if taken is not None and taken[0] == market.step_index:
-            bids, asks = depleted(bids, taken[1]), depleted(asks, taken[2])
-        return market.order_book(listing, market.now, (bids, asks))
 
     async def fetch_server_time(self) -> datetime:
         back = await self._read("fetch_server_time")
@@ -255,22 +249,15 @@ class SimVenue:
         return now
 
     # -- account -----------------------------------------------------------------------------
-    def _marks(self) -> dict[str, Decimal]:
-        marks: dict[str, Decimal] = {}
-        for symbol in self.account.positions:
-            listing = self._listing(symbol)
-            marks[symbol] = _price(self._market.mark(listing), listing)
-        return marks
-
     async def fetch_balances(self) -> list[Balance]:
         back = await self._read("fetch_balances")
-        balances = self.account.balances(self._marks())
+        balances = self.account.balances(self.exchange.marks())
         await self._answer(back)
         return balances
 
     async def fetch_positions(self, symbols: Sequence[str] | None = None) -> list[Position]:
         back = await self._read("fetch_positions")
-        marks = self._marks()
+        marks = self.exchange.marks()
         wanted = None if symbols is None else set(symbols)
         positions = [
             self.account.position_view(p, marks.get(p.symbol))
@@ -279,27 +266,6 @@ class SimVenue:
         ]
         await self._answer(back)
         return positions
-
-    def set_leverage(self, symbol: str, leverage: Decimal | int) -> None:
-        """Leverage for new exposure on `symbol` (an open position keeps the margin it posted)."""
-        listing = self._listing(symbol)
-        value = Decimal(leverage)
-        maximum = listing.info.max_leverage or Decimal(1)
-        if not listing.is_perp:
-            raise BadInput(f"{self._id}: {symbol} is a spot market, it has no leverage")
-        if not ONE <= value <= maximum:
-            raise BadInput(f"{self._id}: leverage for {symbol} must be between 1 and {maximum}, not {value}")
-        self.account.leverage[symbol] = value
-
-    def funding_payments(self, symbol: str | None = None) -> list[FundingPayment]:
-        """Funding paid and received so far (the market first catches up with the clock)."""
-        self._market.advance_to(self._market.clock.now())
-        return [p for p in self.account.funding_payments if symbol is None or p.symbol == symbol]
-
-    def liquidations(self) -> list[Liquidation]:
-        """Positions the venue liquidated so far (the market first catches up with the clock)."""
-        self._market.advance_to(self._market.clock.now())
-        return list(self.account.liquidations)
 
     # -- orders ------------------------------------------------------------------------------
     async def create_order(self, request: OrderRequest) -> Order:
@@ -311,7 +277,7 @@ class SimVenue:
         if reject is not None and self._fault_rng.random() < reject.probability:
             self._succeed()  # the venue answered: with a refusal
             raise OrderRejected(self._id, reject.reason)
-        order = self._accept(request)
+        order = self.exchange.accept(request)
         if timeout is not None:
             await self._timeout_if_set("create_order")  # it landed; the answer is what got lost
         await self._answer(back)
@@ -323,9 +289,8 @@ class SimVenue:
         timeout = self._faults.get("timeout", self._market.clock.now())
         if timeout is not None and not timeout.lands:
             await self._timeout_if_set("cancel_order")
-        order = self._find(order_id, symbol)
-        if order.is_open:
-            self._close_resting(order, OrderStatus.CANCELED, "canceled by the user")
+        order = self.exchange.find(order_id, symbol)
+        self.exchange.cancel(order)
         if timeout is not None:
             await self._timeout_if_set("cancel_order")
         await self._answer(back)
@@ -334,266 +299,15 @@ class SimVenue:
     async def fetch_order(self, order_id: str, symbol: str) -> Order:
         """An order by venue id or by client order id (what a retry after a timeout knows)."""
         back = await self._read("fetch_order")
-        order = self._find(order_id, symbol)
+        order = self.exchange.find(order_id, symbol)
         await self._answer(back)
         return order.view()
 
     async def fetch_open_orders(self, symbol: str | None = None) -> list[Order]:
         back = await self._read("fetch_open_orders")
-        orders = [o.view() for o in self._resting if symbol is None or o.request.symbol == symbol]
+        orders = [o.view() for o in self.exchange.open_orders(symbol)]
         await self._answer(back)
         return orders
-
-    def _find(self, order_id: str, symbol: str) -> OrderState:
-        order = self._orders.get(order_id) or self._orders.get(self._by_client_id.get(order_id, ""))
-        if order is None or order.request.symbol != symbol:
-            raise VenueError(self._id, f"order {order_id} not found for {symbol}")
-        return order
-
-    def _reject(self, message: str) -> OrderRejected:
-        return OrderRejected(self._id, message)
-
-    def _accept(self, request: OrderRequest) -> OrderState:
-        """Validate, match on arrival, and book the result; raises OrderRejected like a venue would."""
-        if request.venue != self._id:
-            raise self._reject(f"order for {request.venue} sent to {self._id}")
-        listing = self._market.listings[self._index].get(request.symbol)
-        if listing is None:
-            raise self._reject(f"unknown symbol {request.symbol}")
-        if request.client_order_id in self._by_client_id:
-            raise self._reject(f"duplicate client order id {request.client_order_id}")
-        problem = precision_problem(request, listing)
-        if problem:
-            raise self._reject(problem)
-        amount = self._allowed_amount(request, listing)
-        book = self._book(listing, _MATCHING_DEPTH)
-        side = request.side
-        reference = (
-            request.price
-            if request.type is OrderType.LIMIT
-            else (book.best_ask if side is Side.BUY else book.best_bid)
-        )
-        if reference is None:
-            raise self._reject(f"no liquidity in {request.symbol}")
-        self._check_funds(request, listing, amount, reference)
-
-        cap = self._fill_cap(request.amount, listing.info.amount_step)
-        arrival = arrive(_with_amount(request, min(amount, cap)), book, listing.info.price_tick)
-        if arrival.rejected:
-            raise self._reject(arrival.rejected)
-
-        now = self._market.clock.now()
-        self._order_seq += 1
-        order = OrderState(f"{self.profile.name}-{self._order_seq:08d}", request, listing, now)
-        self._orders[order.id] = order
-        self._by_client_id[request.client_order_id] = order.id
-        if arrival.taker.amount > 0 and arrival.taker.price is not None:
-            self._fill(order, arrival.taker.amount, arrival.taker.price, maker=False, ts=now)
-            self._record_taken(listing, side, arrival.taker.amount)
-        if not order.is_open:
-            return order
-        if request.type is OrderType.MARKET:
-            order.status = OrderStatus.EXPIRED
-            if amount < request.amount and order.filled >= amount:
-                order.reason = "reduce-only: the position is closed, the rest expired"
-            elif cap < request.amount and order.filled >= cap:
-                order.reason = "partially filled: the rest was cancelled by the venue (simulated fault)"
-            else:
-                order.reason = "not enough liquidity in the book: the rest expired"
-        else:
-            order.queue = arrival.queue
-            self._resting.append(order)
-            self._reserve(order)
-        return order
-
-    def _allowed_amount(self, request: OrderRequest, listing: Listing) -> Decimal:
-        if not request.reduce_only:
-            return request.amount
-        if not listing.is_perp:
-            raise self._reject("reduce-only applies to perpetuals, not spot")
-        closable = self.account.closable(request.symbol, request.side)
-        if closable <= 0:
-            raise self._reject(
-                f"reduce-only {request.side.value} but no position in {request.symbol} to reduce"
-            )
-        return min(request.amount, closable)
-
-    def _check_funds(self, request: OrderRequest, listing: Listing, amount: Decimal, price: Decimal) -> None:
-        info = listing.info
-        if listing.is_perp:
-            leverage = self.account.leverage_for(request.symbol, self._default_leverage(listing))
-            opening = self.account.opening_amount(request.symbol, request.side, amount)
-            needed = opening * price / leverage + amount * price * info.taker_fee
-        elif request.side is Side.BUY:
-            needed = amount * price * (ONE + info.taker_fee)
-        else:
-            held = self.account.wallet.get(info.base, ZERO)
-            if held < amount:
-                raise self._reject(f"insufficient {info.base}: have {held}, selling {amount}")
-            return
-        free = self.account.free()
-        if needed > free:
-            ccy = self.account.currency
-            raise self._reject(f"insufficient margin: needs {needed:.2f} {ccy}, free {free:.2f} {ccy}")
-
-    def _default_leverage(self, listing: Listing) -> Decimal:
-        return min(self.default_leverage, listing.info.max_leverage or self.default_leverage)
-
-    def _fill_cap(self, amount: Decimal, step: Decimal) -> Decimal:
-        """How much of an order may fill in all while a partial-fill fault is on."""
-        fault = self._faults.get("partial_fill", self._market.clock.now())
-        if fault is None:
-            return amount
-        return quantize_down(amount * fault.fraction, step)
-
-    def _fill(self, order: OrderState, amount: Decimal, price: Decimal, maker: bool, ts: datetime) -> None:
-        listing = order.listing
-        info = listing.info
-        fee = money(amount * price * (info.maker_fee if maker else info.taker_fee))
-        side = order.request.side
-        if listing.is_perp:
-            leverage = self.account.leverage_for(order.request.symbol, self._default_leverage(listing))
-            self.account.apply_perp_fill(
-                order.request.symbol, side, amount, price, fee, leverage, listing.maintenance_rate, ts
-            )
-        else:
-            self.account.apply_spot_fill(info.base, side, amount, price, fee)
-        order.add_fill(
-            Fill(price=price, amount=amount, fee=fee, fee_currency=self.account.currency, ts=ts, maker=maker)
-        )
-
-    def _record_taken(self, listing: Listing, side: Side, amount: Decimal) -> None:
-        lots = int(amount / listing.info.amount_step)
-        step = self._market.step_index
-        prev = self._taken.get(listing.symbol)
-        bid, ask = (prev[1], prev[2]) if prev is not None and prev[0] == step else (0, 0)
-        if side is Side.BUY:
-            ask += lots
-        else:
-            bid += lots
-        self._taken[listing.symbol] = (step, bid, ask)
-
-    def _reserve(self, order: OrderState) -> None:
-        """Hold margin (or cash, for a spot buy) for what a resting order may still fill."""
-        listing = order.listing
-        request = order.request
-        price = request.price or ZERO
-        if listing.is_perp:
-            leverage = self.account.leverage_for(request.symbol, self._default_leverage(listing))
-            opening = self.account.opening_amount(request.symbol, request.side, order.remaining)
-            held = opening * price / leverage
-        elif request.side is Side.BUY:
-            held = order.remaining * price * (ONE + listing.info.maker_fee)
-        else:
-            held = ZERO
-        if held > 0:
-            self.account.reserved[order.id] = held
-        else:
-            self.account.reserved.pop(order.id, None)
-
-    def _close_resting(self, order: OrderState, status: OrderStatus, reason: str | None) -> None:
-        order.status = status
-        order.reason = reason
-        order.queue = None
-        self.account.reserved.pop(order.id, None)
-        if order in self._resting:
-            self._resting.remove(order)
-
-    # -- driven by the market ------------------------------------------------------------------
-    def on_step(self, step: int, t: datetime) -> None:
-        if self.account.positions:
-            self._liquidate(t)
-        if self._resting:
-            self._fill_resting(step, t)
-
-    def _liquidate(self, t: datetime) -> None:
-        for symbol in list(self.account.positions):
-            listing = self._listing(symbol)
-            event = self.account.liquidate_if_breached(symbol, _price(self._market.mark(listing), listing), t)
-            if event is not None:
-                self._market.events.append(
-                    _event(
-                        "sim.liquidation",
-                        t,
-                        self._id,
-                        f"{self._id} {symbol}: {event.side.value} {event.amount} liquidated at "
-                        f"{event.price:.6g}, lost {event.loss:.2f} {self.account.currency}",
-                        symbol=symbol,
-                        loss=str(event.loss),
-                    )
-                )
-
-    def _fill_resting(self, step: int, t: datetime) -> None:
-        market = self._market
-        second = int(t.timestamp())
-        for order in list(self._resting):
-            queue = order.queue
-            if queue is None:
-                continue
-            listing = order.listing
-            request = order.request
-            remaining = order.remaining
-            if request.reduce_only:
-                remaining = min(remaining, self.account.closable(request.symbol, request.side))
-                if remaining <= 0:
-                    self._close_resting(
-                        order, OrderStatus.CANCELED, "reduce-only: no position left to reduce"
-                    )
-                    continue
-            cap = self._fill_cap(request.amount, listing.info.amount_step) - order.filled
-            if cap <= 0:
-                continue
-            trades = market.step_trades(listing, step)
-            queue, from_trades = queue_fills(request.side, queue, remaining, order.filled, trades)
-            bids, asks = market.book_levels(listing, _CROSS_DEPTH, second)
-            book = market.order_book(listing, t, (bids, asks))
-            queue, from_cross = crossed_fill(request.side, queue, remaining, order.filled, book)
-            order.queue = queue
-            amount = min(max(from_trades, from_cross), remaining, cap)
-            amount = quantize_down(amount, listing.info.amount_step)
-            if amount <= 0:
-                continue
-            if not listing.is_perp and request.side is Side.SELL:
-                held = self.account.wallet.get(listing.info.base, ZERO)
-                if held < amount:
-                    self._close_resting(
-                        order, OrderStatus.CANCELED, f"insufficient {listing.info.base} to deliver"
-                    )
-                    continue
-            assert request.price is not None
-            self._fill(order, amount, request.price, maker=True, ts=t)
-            if order.is_open:
-                self._reserve(order)
-            else:
-                self._close_resting(order, OrderStatus.CLOSED, None)
-
-    def on_settlement(self, t: datetime, settled: list[tuple[Listing, float, float]]) -> None:
-        positions = self.account.positions
-        if not positions:
-            return
-        for listing, rate, mark in settled:
-            if listing.symbol not in positions:
-                continue
-            payment = self.account.credit_funding(
-                listing.symbol,
-                Decimal(f"{rate:.{self.profile.rate_decimals}f}"),
-                _price(mark, listing),
-                t,
-            )
-            if payment is not None:
-                verb = "received" if payment.amount >= 0 else "paid"
-                self._market.events.append(
-                    _event(
-                        "sim.funding",
-                        t,
-                        self._id,
-                        f"{self._id} {listing.symbol}: funding {verb} {abs(payment.amount):.4f} "
-                        f"{self.account.currency} at rate {payment.rate}",
-                        symbol=listing.symbol,
-                        amount=str(payment.amount),
-                        rate=str(payment.rate),
-                    )
-                )
 
     # -- health ------------------------------------------------------------------------------
     def health(self) -> VenueHealth:
@@ -609,31 +323,3 @@ class SimVenue:
 
     async def close(self) -> None:
         """Nothing to release: the market lives in memory."""
-
-
-_MATCHING_DEPTH = 200
-_CROSS_DEPTH = 20
-
-
-def _price(value: float, listing: Listing) -> Decimal:
-    return Decimal(f"{value:.{listing.shape.tick_decimals}f}")
-
-
-def _with_amount(request: OrderRequest, amount: Decimal) -> OrderRequest:
-    if amount == request.amount:
-        return request
-    return OrderRequest(
-        client_order_id=request.client_order_id,
-        venue=request.venue,
-        symbol=request.symbol,
-        side=request.side,
-        type=request.type,
-        amount=amount,
-        price=request.price,
-        reduce_only=request.reduce_only,
-        post_only=request.post_only,
-    )
-
-
-def _event(kind: str, ts: datetime, venue: str, message: str, **data: object) -> SimEvent:
-    return SimEvent(kind=kind, ts=ts, venue=venue, message=message, data=dict(data))
