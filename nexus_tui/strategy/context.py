@@ -8,6 +8,7 @@ depend on `now`, so they live for one scan only.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,7 +22,14 @@ from nexus_tui.strategy.constraints import (
     liquidity_eligibility_failures,
     venue_failures,
 )
-from nexus_tui.strategy.costs import Fees, MarketCosts, market_costs, resolve_fees
+from nexus_tui.strategy.costs import (
+    Fees,
+    MarketCosts,
+    market_costs,
+    per_fill_fee,
+    resolve_fees,
+    round_trip_bound,
+)
 from nexus_tui.strategy.models import History, LegRow, Prediction
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.predictor import FundingModel, fit, predict_from
@@ -61,16 +69,19 @@ class MarketCaches:
     costs: dict[MarketKey, MarketCosts] = field(default_factory=dict)
     fees: dict[MarketKey, Fees] = field(default_factory=dict)
     fee_bound: dict[MarketKey, float] = field(default_factory=dict)
+    cost_floor: dict[MarketKey, float] = field(default_factory=dict)
     predictions: dict[MarketKey, PredictionEntry] = field(default_factory=dict)
     eligibility: dict[MarketKey, tuple[tuple[str, ...], str | None]] = field(default_factory=dict)
     market_ok: dict[MarketKey, bool] = field(default_factory=dict)  # eligibility and blacklist pass
     spots: dict[MarketKey, object] = field(default_factory=dict)  # perp -> its spot market (or None)
     spot_venues: frozenset[str] | None = None  # venues listing any spot market; None: not yet known
+    least_spot_fee: float | None = None  # the cheapest spot round trip (fees); None: not yet known
     ids: dict[tuple[object, ...], str] = field(default_factory=dict)
 
     def forget(self, key: MarketKey) -> None:
         """A book or ticker changed."""
         self.costs.pop(key, None)
+        self.cost_floor.pop(key, None)
         self.eligibility.pop(key, None)
         self.market_ok.pop(key, None)
 
@@ -79,8 +90,42 @@ class MarketCaches:
         self.forget(key)
         self.fees.pop(key, None)
         self.fee_bound.pop(key, None)
-        self.spots.clear()  # cheap to rebuild, and a spot listing affects its perps' entries
+        self.forget_spots()
+
+    def forget_spots(self) -> None:
+        """Spot listings may have changed: cheap to rebuild, and they affect their perps' entries."""
+        self.spots.clear()
         self.spot_venues = None
+        self.least_spot_fee = None
+
+
+# Subtracted from every cost floor, so a bound made of floors exceeds the pair's net APR by
+# 2 x FLOOR_MARGIN x 8760 / horizon (over 1e-10 at 30 days) on top of any float rounding: a pair
+# skipped because that bound (plus the searches' tie slack EPS) is below the best so far is
+# strictly worse than the best, and one below the minimum APR fails it.
+FLOOR_MARGIN = 1e-11
+
+
+def _touch(book: OrderBook | None, ticker: Ticker | None) -> float:
+    """The least the book (or quoted spread) adds to a round trip, less FLOOR_MARGIN.
+
+    market_costs: buy slippage (VWAP_buy - mid) / mid, sell slippage (mid - VWAP_sell) / mid, mid
+    from the first levels. Levels come best first (OrderBook's contract), so buying fills at the
+    best ask or worse and selling at the best bid or worse: the two slippages add up to at least
+    the touch spread (best ask - best bid) / mid, which is also the round trip from a ticker.
+    In floats: the touch spread's rounding error (a few 1e-16) is far inside FLOOR_MARGIN."""
+    if book is not None and book.bids and book.asks:
+        bid, ask = float(book.bids[0][0]), float(book.asks[0][0])
+        mid = (bid + ask) / 2.0
+        if not mid > 0.0:
+            return -math.inf
+        return (ask - bid) / mid - FLOOR_MARGIN
+    if ticker is not None and ticker.bid is not None and ticker.ask is not None:
+        bid = float(ticker.bid)
+        if bid > 0.0:  # as market_costs; a quoted bid too small for a float only lowers the floor
+            ask = float(ticker.ask)
+            return (ask - bid) / ((bid + ask) / 2.0) - FLOOR_MARGIN
+    return -FLOOR_MARGIN
 
 
 class ScanContext:
@@ -137,9 +182,27 @@ class ScanContext:
         key = (venue, symbol)
         bound = self.caches.fee_bound.get(key)
         if bound is None:
-            bound = float(self.fees(venue, symbol).per_fill(self.params.use_maker_fees)) * 2.0
-            self.caches.fee_bound[key] = bound
+            fee = per_fill_fee(venue, self.markets.get(key), self.params)
+            bound = self.caches.fee_bound[key] = round_trip_bound(fee)
         return bound
+
+    def cost_floor(self, venue: str, symbol: str) -> float:
+        """A float lower bound on this market's round trip (`costs(...).round_trip_f`), without
+        walking its book: fees plus its book's touch spread (a fill cannot beat the best price on
+        the side it takes) or its ticker's quoted spread, less a margin (FLOOR_MARGIN) far above
+        any rounding. -inf when the book makes no sense (no positive mid)."""
+        key = (venue, symbol)
+        floor = self.caches.cost_floor.get(key)
+        if floor is None:
+            known = self.caches.costs.get(key)
+            if known is not None:
+                floor = known.round_trip_f - FLOOR_MARGIN
+            else:
+                floor = self.fee_bound(venue, symbol) + _touch(
+                    self.order_books.get(key), self.tickers.get(key)
+                )
+            self.caches.cost_floor[key] = floor
+        return floor
 
     def costs(self, venue: str, symbol: str) -> MarketCosts:
         key = (venue, symbol)
@@ -168,9 +231,32 @@ class ScanContext:
         for there)."""
         found = self.caches.spot_venues
         if found is None:
-            found = frozenset(v for (v, _), m in self.markets.items() if m.kind is MarketKind.SPOT)
-            self.caches.spot_venues = found
+            self._survey_spots()
+            found = self.caches.spot_venues
+            assert found is not None
         return found
+
+    def least_spot_fee(self) -> float:
+        """The cheapest round trip (fees alone) of any spot market listed; inf without one."""
+        found = self.caches.least_spot_fee
+        if found is None:
+            self._survey_spots()
+            found = self.caches.least_spot_fee
+            assert found is not None
+        return found
+
+    def _survey_spots(self) -> None:
+        venues: set[str] = set()
+        least = float("inf")
+        spot = MarketKind.SPOT
+        for key, market in self.markets.items():
+            if market.kind is spot:
+                venues.add(key[0])
+                bound = self.fee_bound(key[0], key[1])
+                if bound < least:
+                    least = bound
+        self.caches.spot_venues = frozenset(venues)
+        self.caches.least_spot_fee = least
 
     # -- time ----------------------------------------------------------------------------
     def schedule(self, row: LegRow) -> Schedule:

@@ -18,6 +18,7 @@ from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.venues import base_tier_fees
 
 TWO = Decimal(2)
+_tuple_new = tuple.__new__
 _BASIS_RANK = {"fees_only": 0, "quoted_spread": 1, "order_book": 2}
 
 
@@ -32,13 +33,42 @@ class Fees(NamedTuple):
 
 def resolve_fees(venue: str, market: MarketInfo | None, params: StrategyParams) -> Fees:
     """The user's override, else the venue's market data, else the venue's published entry tier."""
-    override = params.fee_overrides.get(venue)
-    if override is not None:
-        return Fees(override.maker, override.taker, "override")
+    # Built for every market a scan meets: positional, without NamedTuple's keyword handling.
+    if params.fee_overrides:
+        override = params.fee_overrides.get(venue)
+        if override is not None:
+            return _tuple_new(Fees, (override.maker, override.taker, "override"))
     if market is not None:
-        return Fees(market.maker_fee, market.taker_fee, "market")
+        return _tuple_new(Fees, (market.maker_fee, market.taker_fee, "market"))
     maker, taker = base_tier_fees(venue)
-    return Fees(maker, taker, "tier")
+    return _tuple_new(Fees, (maker, taker, "tier"))
+
+
+def per_fill_fee(venue: str, market: MarketInfo | None, params: StrategyParams) -> Decimal:
+    """`resolve_fees(venue, market, params).per_fill(params.use_maker_fees)` without building
+    the Fees: the scan's screen asks this of every market."""
+    maker = params.use_maker_fees
+    if params.fee_overrides:
+        override = params.fee_overrides.get(venue)
+        if override is not None:
+            return override.maker if maker else override.taker
+    if market is not None:
+        return market.maker_fee if maker else market.taker_fee
+    return base_tier_fees(venue)[0 if maker else 1]
+
+
+ROUND_TRIPS: dict[Decimal, float] = {}  # fee per fill -> round trip as a float (round_trip_bound)
+
+
+def round_trip_bound(fee: Decimal) -> float:
+    """Two fills of `fee`, as a float. Fees repeat across a venue's markets: each is converted
+    once (a Decimal's float conversion goes through its text)."""
+    bound = ROUND_TRIPS.get(fee)
+    if bound is None:
+        if len(ROUND_TRIPS) > 4096:
+            ROUND_TRIPS.clear()
+        bound = ROUND_TRIPS[fee] = float(fee) * 2.0
+    return bound
 
 
 class BookWalk(NamedTuple):

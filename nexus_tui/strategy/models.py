@@ -61,8 +61,14 @@ class FundingQuote(Protocol):
     def mark_price(self) -> Decimal | None: ...
 
 
-class LegRow(NamedTuple):
-    """One perpetual's funding as the scanner keeps it (normalized once, at ingestion)."""
+@dataclass(slots=True)
+class LegRow:
+    """One perpetual's funding as the scanner keeps it (normalized once, at ingestion).
+
+    Built for every funding row of every venue and read in the scan's innermost loops, so it is a
+    plain slotted class (its attributes read several times faster than a tuple's) holding only
+    what the screens read; the Decimal hourly rate is worked out when a trade is costed. Treated
+    as immutable: the scanner replaces a row, never edits it."""
 
     venue: str
     symbol: str
@@ -70,7 +76,6 @@ class LegRow(NamedTuple):
     settle: str  # the currency the perp is margined and settled in (USDT, USDC, ...)
     rate: Decimal  # per interval
     interval_hours: int
-    rate_hourly: Decimal
     hourly: float  # rate_hourly as a float: for ordering and screening, never for money
     rate_f: float  # rate as a float, likewise
     next_funding_ts: datetime | None
@@ -79,6 +84,29 @@ class LegRow(NamedTuple):
     flags: frozenset[str]
     source: str
     next_ms: int | None = None  # next_funding_ts in epoch milliseconds
+
+    @property
+    def rate_hourly(self) -> Decimal:
+        return self.rate / self.interval_hours
+
+    def seen_again(self, mark_price: Decimal | None, observed_at: datetime) -> LegRow:
+        """The same funding, observed again (its mark may have moved)."""
+        return LegRow(
+            self.venue,
+            self.symbol,
+            self.base,
+            self.settle,
+            self.rate,
+            self.interval_hours,
+            self.hourly,
+            self.rate_f,
+            self.next_funding_ts,
+            mark_price,
+            observed_at,
+            self.flags,
+            self.source,
+            self.next_ms,
+        )
 
 
 History = Sequence[tuple[datetime, float]]  # (time, funding rate per interval), oldest first

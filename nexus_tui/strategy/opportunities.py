@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -202,17 +202,29 @@ def best_cross(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
     threshold = floor  # a bound must reach this (and exceed the best by EPS) to be worth a look
     costed = 0
     top_b = longs[0][4]
+    cost_floor = ctx.cost_floor
+    k = ctx.apr_per_cost
     for s in shorts:
         a = s[3]
         if a + top_b < threshold:
             break
         short = s[0]
+        a_tight = NO_BEST  # a with the book's touch as well as fees: worked out when needed
         for g in longs:
             bound = a + g[4]
             if bound < threshold:
                 break
             long = g[0]
-            if long.venue == short.venue or not screen.cross(long, short, best_net):
+            if long.venue == short.venue:
+                continue
+            # The same bound with each market's cost floor (touch spread too): a pair below the
+            # threshold on it is skipped before its books are walked (FLOOR_MARGIN says why this
+            # never changes the answer).
+            if a_tight == NO_BEST:
+                a_tight = s[2] - cost_floor(short.venue, short.symbol) * k
+            if a_tight + (-g[2] - cost_floor(long.venue, long.symbol) * k) + EPS < threshold:
+                continue
+            if not screen.cross(long, short, best_net):
                 continue
             cand = cost_cross(ctx, long, short)
             costed += 1
@@ -283,6 +295,10 @@ def best_spot_perp(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
     for bound, _, perp, spot, borrow in options:
         if bound < screen.floor or bound <= best_net + EPS:
             break
+        floors = ctx.cost_floor(perp.venue, perp.symbol) + ctx.cost_floor(spot.venue, spot.symbol)
+        tight = abs(perp.hourly) * HOURS_PER_YEAR_F - floors * k - borrow
+        if tight + EPS < screen.floor or tight <= best_net:
+            continue  # as best_cross: below on the cost floors, so below on its costs
         if not screen.spot_perp(perp, spot, borrow, best_net):
             continue
         cand = cost_spot_perp(ctx, perp, spot)
@@ -376,20 +392,34 @@ def best_temporal(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
 # -- one base asset ---------------------------------------------------------------------------
 
 
-def evaluate_base(ctx: ScanContext, perps: Sequence[LegRow]) -> BaseResult:
-    """The best viable trade of each kind for one base asset."""
+Kinds = tuple[bool, bool, bool]  # look for B/C, A, E
+ALL_KINDS: Kinds = (True, True, True)
+# An asset the screen (screen.py) rules out is not re-costed with time, only when its data change.
+NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def evaluate_base(
+    ctx: ScanContext, perps: Sequence[LegRow], kinds: Kinds = ALL_KINDS, *, linear: bool = False
+) -> BaseResult:
+    """The best viable trade of each kind for one base asset, looking only for `kinds` (the
+    others are known to have none: screen.py). `linear`: `perps` are already the asset's linear
+    perps (linear_perps)."""
     p = ctx.params
-    linear = linear_perps(perps, p.symbols)
-    legs = usable_legs(ctx, linear)
+    rows = list(perps) if linear else linear_perps(perps, p.symbols)
+    legs = usable_legs(ctx, rows)
+    cross, spot_perp, temporal = kinds
     searches = (
-        best_cross(ctx, legs) if p.cross_perp else NOTHING,
-        best_spot_perp(ctx, legs) if p.spot_perp else NOTHING,
-        best_temporal(ctx, legs) if p.temporal else NOTHING,
+        best_cross(ctx, legs) if p.cross_perp and cross else NOTHING,
+        best_spot_perp(ctx, legs) if p.spot_perp and spot_perp else NOTHING,
+        best_temporal(ctx, legs) if p.temporal and temporal else NOTHING,
     )
     viable = tuple(assemble(ctx, s.best) for s in searches if s.best is not None)
-    return BaseResult(
-        viable, sum(s.costed for s in searches), n_pairs(linear), recost_time(ctx, linear, legs)
-    )
+    return BaseResult(viable, sum(s.costed for s in searches), n_pairs(rows), recost_time(ctx, rows, legs))
+
+
+def nothing_possible(perps: Sequence[LegRow]) -> BaseResult:
+    """An asset the screen ruled out: nothing viable, nothing costed, nothing due with time."""
+    return BaseResult((), 0, n_pairs(perps), NEVER)
 
 
 def explain_base(

@@ -30,9 +30,16 @@ from nexus_tui.strategy.models import (
     ScanResult,
     ScanStats,
 )
-from nexus_tui.strategy.opportunities import BaseResult, brute_force_base, evaluate_base, explain_base
+from nexus_tui.strategy.opportunities import (
+    BaseResult,
+    brute_force_base,
+    evaluate_base,
+    explain_base,
+    nothing_possible,
+)
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.schedule import epoch_ms
+from nexus_tui.strategy.screen import constants, screen
 
 _split_cache: dict[str, tuple[str, str]] = {}
 
@@ -46,45 +53,76 @@ def _base_settle(symbol: str) -> tuple[str, str]:
     return cached
 
 
+_NO_FLAGS: frozenset[str] = frozenset()
+_POWERS_OF_TWO = frozenset({1, 2, 4, 8, 16})
+# Next settlement times repeat across rows (venues settle on a grid): each is converted once.
+_epoch_cache: dict[datetime, int] = {}
+_source_cache: dict[Any, str] = {}
+
+
+def _epoch_ms(ts: datetime) -> int:
+    ms = _epoch_cache.get(ts)
+    if ms is None:
+        if len(_epoch_cache) > 4096:
+            _epoch_cache.clear()
+        ms = _epoch_cache[ts] = epoch_ms(ts)
+    return ms
+
+
+def _source(source: Any) -> str:
+    name = _source_cache.get(source)
+    if name is None:
+        name = _source_cache[source] = str(getattr(source, "value", source))
+    return name
+
+
 def to_leg_row(quote: Any) -> LegRow:
-    """A funding-book BookQuote or a core FundingRate, normalized for the scanner."""
+    """A funding-book BookQuote or a core FundingRate, normalized for the scanner.
+
+    Called for every row of every venue on a first scan, so the symbol split, the source's name
+    and the next settlement in epoch milliseconds come from caches (values repeat across rows)."""
     symbol = quote.symbol
     rate: Decimal = quote.rate
     interval = quote.interval_hours
+    rate_f = float(rate)
+    # Dividing by a power of two is exact in binary, so this is float(rate / interval) exactly.
+    hourly = rate_f / interval if interval in _POWERS_OF_TWO else float(rate / interval)
+    split = _split_cache.get(symbol)
+    if split is None:
+        split = _base_settle(symbol)
     if type(quote) is FundingRate:
-        base, settle = _base_settle(symbol)
-        rate_hourly = rate / interval
+        base = split[0]
         observed = quote.ts
         flags = frozenset(quote.flags) if quote.flags else _NO_FLAGS
-        source = quote.source.value
     else:  # the book's BookQuote (duck-typed: market/ must not be imported by strategy/)
         base = quote.base
-        settle = _base_settle(symbol)[1]
-        rate_hourly = quote.rate_hourly
         observed = quote.observed_at
         flags = quote.flags
-        source = str(getattr(quote.source, "value", quote.source))
+    source = _source_cache.get(quote.source)
+    if source is None:
+        source = _source(quote.source)
     next_ts = quote.next_funding_ts
+    next_ms = None
+    if next_ts is not None:
+        next_ms = _epoch_cache.get(next_ts)
+        if next_ms is None:
+            next_ms = _epoch_ms(next_ts)
     return LegRow(
         quote.venue,
         symbol,
         base,
-        settle,
+        split[1],
         rate,
         interval,
-        rate_hourly,
-        float(rate_hourly),
-        float(rate),
+        hourly,
+        rate_f,
         next_ts,
         quote.mark_price,
         observed,
         flags,
         source,
-        None if next_ts is None else epoch_ms(next_ts),
+        next_ms,
     )
-
-
-_NO_FLAGS: frozenset[str] = frozenset()
 
 
 def _same_funding(row: LegRow, quote: Any) -> bool:
@@ -114,7 +152,6 @@ class Scanner:
         self.params = params or StrategyParams()
         self._rows: dict[MarketKey, LegRow] = {}
         self._by_base: dict[str, dict[MarketKey, LegRow]] = {}
-        self._venue_bases: dict[str, set[str]] = {}
         self._markets: dict[MarketKey, MarketInfo] = {}
         self._books: dict[MarketKey, OrderBook] = {}
         self._tickers: dict[MarketKey, Ticker] = {}
@@ -150,8 +187,9 @@ class Scanner:
             if old is not None and _same_funding(old, quote):
                 # Unchanged: the row is only seen again (and its mark may have moved).
                 observed = _observed(quote)
-                if observed != old.observed_at or quote.mark_price != old.mark_price:
-                    row = LegRow._make((*old[:10], quote.mark_price, observed, *old[12:]))
+                mark = quote.mark_price
+                if observed != old.observed_at or mark != old.mark_price:
+                    row = old.seen_again(mark, observed)
                     rows[key] = row
                     by_base[row.base][key] = row
                 # A row that had aged out comes back: the base must see it again.
@@ -160,13 +198,16 @@ class Scanner:
                     changed += 1
                 continue
             row = to_leg_row(quote)
-            if old is not None and old.base != row.base:
+            base = row.base
+            if old is not None and old.base != base:
                 by_base[old.base].pop(key, None)
                 dirty.add(old.base)
             rows[key] = row
-            by_base.setdefault(row.base, {})[key] = row
-            self._venue_bases.setdefault(row.venue, set()).add(row.base)
-            dirty.add(row.base)
+            legs = by_base.get(base)
+            if legs is None:
+                legs = by_base[base] = {}
+            legs[key] = row
+            dirty.add(base)
             changed += 1
         return changed
 
@@ -181,8 +222,7 @@ class Scanner:
     def update_markets(self, markets: Mapping[MarketKey, MarketInfo]) -> None:
         if not self._results:  # nothing costed yet: every base with rows is dirty already
             self._markets.update(markets)
-            self._caches.spots.clear()
-            self._caches.spot_venues = None
+            self._caches.forget_spots()
             return
         for key, market in markets.items():
             old = self._markets.get(key)
@@ -248,6 +288,7 @@ class Scanner:
     def update_health(self, health: Mapping[str, VenueHealth] | Iterable[VenueHealth]) -> None:
         values = health.values() if isinstance(health, Mapping) else health
         p = self.params
+        changed: list[str] = []
         for h in values:
             self._health[h.venue] = h
             latency = h.latency_ms
@@ -258,7 +299,10 @@ class Scanner:
             )
             if self._health_sigs.get(h.venue) != signature:
                 self._health_sigs[h.venue] = signature
-                self._dirty.update(self._venue_bases.get(h.venue, ()))
+                changed.append(h.venue)
+        if changed and self._results:  # before the first scan every asset is to be costed anyway
+            venues = set(changed)
+            self._dirty.update(row.base for (venue, _), row in self._rows.items() if venue in venues)
 
     def recost_all(self) -> None:
         """Re-cost every asset on the next scan (a new day's fees, a forced refresh, a bench)."""
@@ -315,15 +359,23 @@ class Scanner:
         ctx = self.context(now)
         todo = set(self._by_base) if brute_force else self._dirty
         todo.update(base for base, result in self._results.items() if result.recost_at <= now)
-        evaluate = brute_force_base if brute_force else evaluate_base
         costed = 0
         possible = 0
+        limits = constants(ctx)
         for base in todo:
             legs = self._by_base.get(base)
             if not legs:
                 self._results.pop(base, None)
                 continue
-            result = evaluate(ctx, list(legs.values()))
+            if brute_force:
+                result = brute_force_base(ctx, list(legs.values()))
+            else:
+                verdict = screen(ctx, limits, legs.items())
+                if verdict.anything:
+                    kinds = (verdict.cross, verdict.spot_perp, verdict.temporal)
+                    result = evaluate_base(ctx, verdict.linear, kinds, linear=True)
+                else:
+                    result = nothing_possible(verdict.linear)
             self._results[base] = result
             costed += result.pairs_costed
             possible += result.pairs_possible
