@@ -395,9 +395,13 @@ async def test_enter_makes_the_detail_panel_taller_and_d_hides_it(desk: tuple[Si
     sim, pilot = desk
     detail = sim.screen.query_one(FundingDetail)
     short = detail.size.height
+    table = sim.table
+    table.move_cursor(row=20)
     await pilot.press("enter")
     await pilot.pause()
     assert detail.size.height > short
+    shown_rows = table.scrollable_content_region.height - table.header_height
+    assert table.scroll_y <= table.cursor_row == 20 < table.scroll_y + shown_rows, "selection in view"
     await pilot.press("enter")
     await pilot.pause()
     assert detail.size.height == short
@@ -519,6 +523,21 @@ async def test_time_alone_moves_countdowns_and_ages(desk: tuple[SimDesk, Pilot[N
     sim.clock.advance(60)
     sim.screen._tick()
     assert sim.table.cell_text("BTC", "next") == "29m"
+
+    # A second later only the detail panel's countdowns (to the second) move; the matrix waits.
+    sim.table.move_cursor(row=sim.table.order.index("BTC"))
+    sim.screen.repaint()
+    venues_table = sim.screen.query_one("#detail-venues", DataTable)
+    key = f"sim:hyperliquid|{quote.symbol}"
+    assert str(venues_table.get_cell(key, "next")) == "29m10s"
+    repaints = sim.table.repaints
+    sim.clock.advance(1)
+    sim.screen._tick()
+    assert str(venues_table.get_cell(key, "next")) == "29m09s"
+    assert sim.table.repaints == repaints
+    sim.clock.advance(5)
+    sim.screen._tick()
+    assert sim.table.repaints == repaints + 1
 
 
 # -- the picture -------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 The matrix shows the engine's FundingBook, the same object `nexus-tui funding --json` prints, so
 the two agree. It repaints at its own steady pace (config `ui.repaint_interval_ms`), whatever the
-feed rate (STYLE.md habit 4): each tick asks whether the book's `version` moved or a second of
-desk time passed (ages, staleness and countdowns move with time alone), and only then takes one
+feed rate (STYLE.md habit 4): each tick asks whether the book's `version` moved or enough desk
+time passed (ages, staleness and countdowns move with time alone), and only then takes one
 snapshot and updates the cells that changed (habit 5).
 
 Keys: `u` unit (per interval → per hour → APR), `s` sort (best spread → asset → next settlement →
@@ -32,7 +32,11 @@ from nexus_tui.ui.widgets.funding_quotes import current_quotes
 from nexus_tui.ui.widgets.funding_table import FundingTable
 from nexus_tui.ui.widgets.venue_names import short_name
 
-AGE_STEP_S = 1.0  # desk seconds after which ages and countdowns are worth a repaint
+# With the book unchanged, time alone still moves ages (staleness) and countdowns: the matrix
+# (minutes, `~` marks) is worth a repaint every few desk seconds, the detail panel (its
+# countdowns show seconds) every second. A repaint of the whole matrix costs tens of ms.
+MATRIX_AGE_STEP_S = 5.0
+DETAIL_AGE_STEP_S = 1.0
 
 
 class FundingScreen(DeskScreen):
@@ -51,6 +55,7 @@ class FundingScreen(DeskScreen):
         self.max_rows: int | None = None
         self._painted: tuple[int, float] | None = None  # (book version, desk seconds) on screen
         self._detail_painted_at = 0.0  # time.monotonic() of the last detail repaint
+        self._detail_time_s = 0.0  # desk seconds of the last detail repaint
         self._detail_due = False
 
     def compose_body(self) -> ComposeResult:
@@ -94,10 +99,10 @@ class FundingScreen(DeskScreen):
         if (
             self._painted is None
             or self._painted[0] != book.version
-            or now_s - self._painted[1] >= AGE_STEP_S
+            or now_s - self._painted[1] >= MATRIX_AGE_STEP_S
         ):
             self.repaint()
-        elif self._detail_due:
+        elif self._detail_due or now_s - self._detail_time_s >= DETAIL_AGE_STEP_S:
             self._repaint_detail()
 
     def repaint(self) -> None:
@@ -134,11 +139,13 @@ class FundingScreen(DeskScreen):
         self._detail_painted_at = time.monotonic()
         detail = self.query_one(FundingDetail)
         book = self.book
+        if book is not None:
+            self._detail_time_s = book.clock.now().timestamp()
         if not detail.display or book is None or self.view is None:
             return
         base = self.query_one(FundingTable).selected_base
         row = None if base is None else self.view.rows.get(base)
-        detail.show(row, book, self.unit, book.clock.now())
+        detail.show(row, book, self.unit, book.clock.now(), self.view.venues)
 
     def _show_status(self, book: FundingBook) -> None:
         """One line: when, how much, in which unit and order, and what needs a look (stale rates,
@@ -198,6 +205,7 @@ class FundingScreen(DeskScreen):
         detail.display = not detail.display
         if detail.display:
             self._repaint_detail()
+        self._keep_selection_in_view()
 
     def action_expand_detail(self) -> None:
         detail = self.query_one(FundingDetail)
@@ -206,6 +214,12 @@ class FundingScreen(DeskScreen):
         else:
             detail.toggle_class("-tall")
         self._repaint_detail()
+        self._keep_selection_in_view()
+
+    def _keep_selection_in_view(self) -> None:
+        """The matrix just changed height: once laid out again, scroll back to the selected row."""
+        table = self.query_one(FundingTable)
+        self.call_after_refresh(lambda: table.move_cursor(row=table.cursor_row))
 
     def start_filter(self) -> None:
         self.query_one(FilterBar).open()

@@ -53,10 +53,13 @@ class FundingHistoryChart(PlotextPlot):
         plt = self.plt
         plt.clear_figure()
         drawn = 0
+        earliest = -1.0  # at least the last hour, so a first point or two sit on a real axis
         for index, line in enumerate(series):
             if line.hours:
                 plt.plot(list(line.hours), list(line.values), color=series_colour(index), marker="braille")
                 drawn += 1
+                earliest = min(earliest, line.hours[0])
+        plt.xlim(earliest, 0.0)
         if not drawn:
             note = note or "no history yet"
         plt.title(f"{title} ({note})" if note else title)

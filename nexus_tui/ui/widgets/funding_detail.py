@@ -9,6 +9,7 @@ is shown (STYLE.md habits 2 and 3: a named worker that reports back only by a me
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from nexus_tui.ui.widgets.venue_names import short_names
 from nexus_tui.venues.port import Venue
 
 HISTORY_GROUP = "funding-history"
+CHART_REFRESH_S = 10.0  # real seconds between two redraws of the same asset's chart
 
 # (key, label, width): 100 columns with the cell padding, the chart takes the rest.
 DETAIL_COLUMNS: tuple[tuple[str, str, int], ...] = (
@@ -128,6 +130,8 @@ class FundingDetail(Vertical):
         self._book: FundingBook | None = None
         self._unit = RateUnit.APR
         self._loading: str | None = None
+        self._venue_order: dict[str, int] = {}
+        self._plotted: tuple[object, float] = (None, 0.0)  # (asset and unit, time.monotonic())
         self.history_worker: Worker[None] | None = None  # the latest fetch (tests wait for it)
 
     def compose(self) -> ComposeResult:
@@ -144,8 +148,17 @@ class FundingDetail(Vertical):
             table.add_column(Text(label, justify="left" if key in _LEFT else "right"), key=key, width=width)
 
     # -- showing ---------------------------------------------------------------------------
-    def show(self, row: AssetRow | None, book: FundingBook, unit: RateUnit, now: datetime) -> None:
+    def show(
+        self,
+        row: AssetRow | None,
+        book: FundingBook,
+        unit: RateUnit,
+        now: datetime,
+        venues: Sequence[str] = (),
+    ) -> None:
+        """`venues`: the matrix's column order, which the detail lines follow."""
         self._row, self._book, self._unit = row, book, unit
+        self._venue_order = {venue: i for i, venue in enumerate(venues)}
         title = self.query_one("#detail-title", Static)
         if row is None:
             self.base = None
@@ -155,7 +168,7 @@ class FundingDetail(Vertical):
             return
         self.base = row.base
         title.update(detail_title(row, now))
-        quotes = row.quotes()
+        quotes = self._ordered(row)
         self._show_lines(quotes, now)
         self._plot(quotes, now)
         missing = self.settled.missing(quotes, now)
@@ -184,10 +197,18 @@ class FundingDetail(Vertical):
                             table.update_cell(key, column, _render(column, new))
         self._shown = lines
 
-    def _plot(self, quotes: Sequence[BookQuote], now: datetime) -> None:
+    def _plot(self, quotes: Sequence[BookQuote], now: datetime, *, force: bool = False) -> None:
         chart = self.query_one(FundingHistoryChart)
         if self._book is None or self._row is None:
             return
+        # Drawing the chart costs tens of milliseconds and its newest point moves with every
+        # refresh of the book: redraw at once for another asset, unit or history, else at most
+        # every CHART_REFRESH_S.
+        subject = (self._row.base, self._unit)
+        moment = time.monotonic()
+        if not force and subject == self._plotted[0] and moment - self._plotted[1] < CHART_REFRESH_S:
+            return
+        self._plotted = (subject, moment)
         # The x axis moves with the minute, not the second: no redraw on every tick of the clock.
         now = now.replace(second=0, microsecond=0)
         series = chart_series(quotes, self._book.history, self.settled, now, self._unit)
@@ -233,14 +254,18 @@ class FundingDetail(Vertical):
         if self._loading == message.base:
             self._loading = None
         if message.base == self.base and self._row is not None:
-            self._plot(self._row.quotes(), message.fetched_at)
+            self._plot(self._ordered(self._row), message.fetched_at, force=True)
+
+    def _ordered(self, row: AssetRow) -> list[BookQuote]:
+        last = len(self._venue_order)
+        return sorted(row.quotes(), key=lambda q: self._venue_order.get(q.venue, last))
 
 
 def _render(column: str, cell: Cell) -> Text:
     text, style = cell
-    return Text(
-        text, style=style, justify="left" if column in _LEFT else "right", no_wrap=True, overflow="ellipsis"
-    )
+    if column in _LEFT:
+        return Text.assemble((text, style), justify="left", no_wrap=True, overflow="ellipsis")
+    return Text.assemble((text, style), justify="right", no_wrap=True, overflow="ellipsis")
 
 
 def _worker_name(base: str) -> str:

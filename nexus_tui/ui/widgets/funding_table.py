@@ -46,7 +46,9 @@ def _label(key: str, label: str) -> Text:
 
 def render(cell: Cell, *, left: bool = False) -> Text:
     text, style = cell
-    return Text(text, style=style, justify="left" if left else "right", no_wrap=True)
+    # The style spans the text only: the padding that right-aligns it stays unstyled (an
+    # underlined best-spread leg must not drag its underline across the empty cell).
+    return Text.assemble((text, style), justify="left" if left else "right", no_wrap=True)
 
 
 class FundingTable(DataTable[Text]):
