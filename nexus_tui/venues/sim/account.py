@@ -138,12 +138,6 @@ class Account:
     def leverage_for(self, symbol: str, default: Decimal) -> Decimal:
         return self.leverage.get(symbol, default)
 
-    def margin_needed(
-        self, symbol: str, side: Side, amount: Decimal, price: Decimal, leverage: Decimal
-    ) -> Decimal:
-        """Initial margin an order would post: only the part that opens or adds exposure."""
-        return self.opening_amount(symbol, side, amount) * price / leverage
-
     def opening_amount(self, symbol: str, side: Side, amount: Decimal) -> Decimal:
         position = self.positions.get(symbol)
         current = position.qty if position else ZERO

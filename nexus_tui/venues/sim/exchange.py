@@ -25,6 +25,7 @@ from nexus_tui.venues.sim.listings import Listing
 from nexus_tui.venues.sim.matching import arrive, crossed_fill, queue_fills
 from nexus_tui.venues.sim.orders import OrderState, precision_problem
 from nexus_tui.venues.sim.profiles import VenueProfile
+from nexus_tui.venues.sim.units import fixed
 
 if TYPE_CHECKING:
     from nexus_tui.venues.sim.market import SimMarket
@@ -339,7 +340,7 @@ class Exchange:
                 continue
             payment = self.account.credit_funding(
                 listing.symbol,
-                Decimal(f"{rate:.{self.profile.rate_decimals}f}"),
+                fixed(rate, self.profile.rate_decimals),
                 _price(mark, listing),
                 t,
             )
@@ -364,7 +365,7 @@ _CROSS_DEPTH = 20
 
 
 def _price(value: float, listing: Listing) -> Decimal:
-    return Decimal(f"{value:.{listing.shape.tick_decimals}f}")
+    return fixed(value, listing.shape.tick_decimals)
 
 
 def _with_amount(request: OrderRequest, amount: Decimal) -> OrderRequest:

@@ -128,7 +128,6 @@ class FrozenView:
     """What a stale feed keeps showing: the market data of one instant."""
 
     ts: datetime
-    step: int
     second: int
     rates: tuple[FundingRate, ...]
     tickers: tuple[Ticker, ...]

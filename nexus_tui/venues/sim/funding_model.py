@@ -273,9 +273,6 @@ class FundingModel:
         self._window_n[i] = 0
         return rate
 
-    def window_is_empty(self, i: int) -> bool:
-        return self._window_n[i] == 0
-
 
 def _stationary(vol_per_hour: float, reversion_per_hour: float) -> float:
     ar = 1.0 - reversion_per_hour

@@ -11,7 +11,6 @@ coin) and independent of the seed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,7 +23,6 @@ from nexus_tui.venues.sim.universe import SymbolSpec, amount_decimals, price_dec
 
 _SPOT_VOLUME_SHARE = 0.3  # spot trades about a third of the perp volume
 _SPOT_SMALL_CAP_SHARE = 0.5  # share of tier 4 coins with a spot market on a CEX
-_PRICE_FORMATS = [f"{{:.{d}f}}".format for d in range(16)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +40,6 @@ class Listing:
     @property
     def symbol(self) -> str:
         return self.info.symbol
-
-    @property
-    def price_text(self) -> Callable[[float], str]:
-        """Formats a float price with the market's tick decimals."""
-        return _PRICE_FORMATS[self.shape.tick_decimals]
 
     @property
     def is_perp(self) -> bool:

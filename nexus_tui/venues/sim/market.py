@@ -39,6 +39,7 @@ from nexus_tui.venues.sim.matching import Trade
 from nexus_tui.venues.sim.prices import STEP_SECONDS, PriceModel
 from nexus_tui.venues.sim.profiles import PROFILES, VenueProfile
 from nexus_tui.venues.sim.rng import stable_seed
+from nexus_tui.venues.sim.units import fixed
 from nexus_tui.venues.sim.universe import build_universe
 from nexus_tui.venues.sim.venue import SimVenue
 
@@ -264,7 +265,7 @@ class SimMarket:
         profile = self.profiles[venue_index]
         ts = self.now
         next_by_interval: dict[int, datetime] = {}
-        rate_text = f"{{:.{profile.rate_decimals}f}}".format
+        places = profile.rate_decimals
         funding = self.funding
         series, premium = funding.series, funding.premium
         log_price = self.prices.log_price
@@ -280,18 +281,18 @@ class SimMarket:
             if next_ts is None:
                 next_ts = next_by_interval[interval] = self.next_funding(profile, interval, ts)
             index = math.exp(log_price[listing.symbol_index])
-            price_text = listing.price_text
+            tick_places = listing.shape.tick_decimals
             out.append(
                 FundingRate(
                     venue=venue_id,
                     symbol=listing.symbol,
-                    rate=_positive_zero(Decimal(rate_text(funding.current_rate(i)))),
+                    rate=fixed(funding.current_rate(i), places),
                     interval_hours=interval,
                     ts=ts,
                     next_funding_ts=next_ts,
-                    mark_price=Decimal(price_text(index * (1.0 + premium[i]))),
-                    index_price=Decimal(price_text(index)),
-                    predicted_rate=_positive_zero(Decimal(rate_text(funding.predicted_rate(i)))),
+                    mark_price=fixed(index * (1.0 + premium[i]), tick_places),
+                    index_price=fixed(index, tick_places),
+                    predicted_rate=fixed(funding.predicted_rate(i), places),
                     source=FundingSource.SIM,
                 )
             )
@@ -318,11 +319,11 @@ class SimMarket:
             FundingRate(
                 venue=profile.venue_id,
                 symbol=listing.symbol,
-                rate=_dec(rate, profile.rate_decimals),
+                rate=fixed(rate, profile.rate_decimals),
                 interval_hours=interval,
                 ts=_EPOCH + timedelta(seconds=epoch),
                 next_funding_ts=None,
-                mark_price=None if mark is None else _dec(mark, td),
+                mark_price=None if mark is None else fixed(mark, td),
                 source=FundingSource.SIM,
             )
             for epoch, rate, mark in rows
@@ -347,7 +348,7 @@ class SimMarket:
             ts=ts,
             bid=bid,
             ask=ask,
-            last=_dec(mid, listing.shape.tick_decimals),
+            last=fixed(mid, listing.shape.tick_decimals),
             volume_24h_usd=Decimal(round(volume * busy)),
             open_interest_usd=open_interest,
         )
@@ -394,7 +395,7 @@ class SimMarket:
         tickers = tuple(self.ticker(lst, ts) for lst in listings.values())
         mids = {symbol: (self.mark(lst), self.spread_factor(lst)) for symbol, lst in listings.items()}
         second = int(self.clock.now().timestamp())
-        return FrozenView(ts, self.step_index, second, rates, tickers, mids)
+        return FrozenView(ts, second, rates, tickers, mids)
 
 
 def _select_profiles(names: Sequence[str] | None) -> tuple[VenueProfile, ...]:
@@ -413,16 +414,3 @@ def _select_profiles(names: Sequence[str] | None) -> tuple[VenueProfile, ...]:
 def _floor(ts: datetime, seconds: int) -> datetime:
     epoch = (ts - _EPOCH).total_seconds()
     return _EPOCH + timedelta(seconds=math.floor(epoch / seconds) * seconds)
-
-
-def _positive_zero(value: Decimal) -> Decimal:
-    return value if value else abs(value)
-
-
-def _dec(value: float, decimals: int) -> Decimal:
-    """A float as a Decimal with `decimals` places; never `-0`."""
-    text = f"{value:.{max(decimals, 0)}f}"
-    if decimals < 0:
-        text = str(round(value, decimals))
-    result = Decimal(text)
-    return result if result else abs(result)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from nexus_tui.core.models import Fill, Order, OrderRequest, OrderStatus, OrderType, Side
+from nexus_tui.core.models import Fill, Order, OrderRequest, OrderStatus, OrderType
 from nexus_tui.core.money import ZERO
 from nexus_tui.venues.sim.listings import Listing
 from nexus_tui.venues.sim.matching import QueuePosition
@@ -82,7 +82,3 @@ def precision_problem(request: OrderRequest, listing: Listing) -> str | None:
     elif request.post_only:
         return "a market order cannot be post-only"
     return None
-
-
-def signed(side: Side, amount: Decimal) -> Decimal:
-    return amount if side is Side.BUY else -amount

@@ -64,10 +64,6 @@ class VenueProfile:
     def venue_id(self) -> str:
         return f"sim:{self.name}"
 
-    @property
-    def settle_symbol_suffix(self) -> str:
-        return f"/{self.margin_currency}:{self.margin_currency}"
-
     def fee_tier(self, index: int) -> FeeTier:
         if not 0 <= index < len(self.fee_tiers):
             raise BadInput(f"{self.venue_id}: fee tier {index} does not exist (0..{len(self.fee_tiers) - 1})")
