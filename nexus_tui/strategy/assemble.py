@@ -26,6 +26,7 @@ from nexus_tui.strategy.scoring import ScoreInputs, uos, venue_reliability
 from nexus_tui.strategy.venues import is_dex
 
 ZERO = Decimal(0)
+_tuple_new = tuple.__new__
 
 
 def opportunity_id(
@@ -51,44 +52,53 @@ def opportunity_id(
 
 def _leg(ctx: ScanContext, row: LegRow | SpotRow, side: PositionSide) -> Leg:
     fees = ctx.fees(row.venue, row.symbol)
+    # Positional, in Leg's field order: keywords cost a NamedTuple a third more, per leg per scan.
     if isinstance(row, SpotRow):
-        return Leg(
-            venue=row.venue,
-            symbol=row.symbol,
-            kind=MarketKind.SPOT,
-            side=side,
-            settle=row.settle,
-            rate=ZERO,
-            interval_hours=None,
-            rate_hourly=ZERO,
-            next_funding_ts=None,
-            mark_price=ctx.price(row),
-            dex=is_dex(row.venue),
-            taker_fee=fees.taker,
-            maker_fee=fees.maker,
-            fee_source=fees.source,
+        spot: Leg = _tuple_new(
+            Leg,
+            (
+                row.venue,
+                row.symbol,
+                MarketKind.SPOT,
+                side,
+                row.settle,
+                ZERO,  # rate
+                None,  # interval_hours
+                ZERO,  # rate_hourly
+                None,  # next_funding_ts
+                ctx.price(row),
+                is_dex(row.venue),
+                fees.taker,
+                fees.maker,
+                fees.source,
+                None,  # observed_at
+            ),
         )
-    schedule = ctx.schedule(row)
+        return spot
     next_ts = row.next_funding_ts
     if next_ts is None or next_ts <= ctx.now:
-        next_ts = ctx.now + timedelta(milliseconds=schedule.first_ms)
-    return Leg(
-        venue=row.venue,
-        symbol=row.symbol,
-        kind=MarketKind.PERP,
-        side=side,
-        settle=row.settle,
-        rate=row.rate,
-        interval_hours=row.interval_hours,
-        rate_hourly=row.rate_hourly,
-        next_funding_ts=next_ts,
-        mark_price=row.mark_price,
-        dex=is_dex(row.venue),
-        taker_fee=fees.taker,
-        maker_fee=fees.maker,
-        fee_source=fees.source,
-        observed_at=row.observed_at,
+        next_ts = ctx.now + timedelta(milliseconds=ctx.schedule(row).first_ms)
+    perp: Leg = _tuple_new(
+        Leg,
+        (
+            row.venue,
+            row.symbol,
+            MarketKind.PERP,
+            side,
+            row.settle,
+            row.rate,
+            row.interval_hours,
+            row.rate_hourly,
+            next_ts,
+            row.mark_price,
+            is_dex(row.venue),
+            fees.taker,
+            fees.maker,
+            fees.source,
+            row.observed_at,
+        ),
     )
+    return perp
 
 
 def _symbol(cand: Candidate) -> str:
@@ -156,7 +166,9 @@ def _wait_hours(cand: Candidate) -> float:
     return best.schedule.first_hours
 
 
-def _score(ctx: ScanContext, cand: Candidate, outlook: Outlook, legs: tuple[Leg, Leg]) -> UosParts:
+def _score(
+    ctx: ScanContext, cand: Candidate, outlook: Outlook, legs: tuple[Leg, Leg], basis: Decimal | None
+) -> UosParts:
     p = ctx.params
     spread_now = float(cand.delta_hourly)
     temporal = cand.type is OpportunityType.TEMPORAL
@@ -167,43 +179,42 @@ def _score(ctx: ScanContext, cand: Candidate, outlook: Outlook, legs: tuple[Leg,
         depth_ratio = float(min(lc.depth_usd, sc.depth_usd) / p.size_usd)
         if lc.buy_slippage is not None and sc.sell_slippage is not None:
             slippage = float(max(lc.buy_slippage, sc.sell_slippage))
-    reliability = min(
-        venue_reliability(
-            ctx.health.get(row.venue),
-            p.max_latency_ms,
-            leg.dex,
-            isinstance(row, LegRow) and ("secondary" in row.flags or row.source == "arbitragescanner"),
-        )
-        for row, leg in ((cand.long, legs[0]), (cand.short, legs[1]))
-    )
-    basis = None
-    if legs[0].mark_price and legs[1].mark_price:
-        mid = (legs[0].mark_price + legs[1].mark_price) / 2
-        basis = float((legs[1].mark_price - legs[0].mark_price) / mid)
+    long_reliability = _reliability(ctx, cand.long, legs[0])
+    short_reliability = _reliability(ctx, cand.short, legs[1])
     hold = float(cand.hold_hours)
-    inputs = ScoreInputs(
-        net_apr=cand.net_apr_f,
-        spread_now_hourly=spread_now,
-        # A temporal trade holds through one settlement whose rate is already published.
-        spread_expected_hourly=spread_now
-        if temporal
-        else spread_now + outlook.spread_expected_hourly - outlook.spread_now_hourly,
-        confidence=1.0 if temporal else outlook.confidence,
-        persistence_hours=hold if temporal else outlook.persistence_hours,
-        win_rate=outlook.win_rate,
-        spread_stdev_hourly=outlook.spread_stdev_hourly,
-        basis=basis,
-        stablecoin_mixed=legs[0].settle != legs[1].settle,
-        depth_ratio=depth_ratio,
-        slippage=slippage,
-        reliability=reliability,
-        wait_hours=_wait_hours(cand),
-        horizon_hours=hold,
+    inputs: ScoreInputs = _tuple_new(
+        ScoreInputs,
+        (
+            cand.net_apr_f,
+            spread_now,
+            # A temporal trade holds through one settlement whose rate is already published.
+            spread_now
+            if temporal
+            else spread_now + outlook.spread_expected_hourly - outlook.spread_now_hourly,
+            1.0 if temporal else outlook.confidence,
+            hold if temporal else outlook.persistence_hours,
+            outlook.win_rate,
+            outlook.spread_stdev_hourly,
+            None if basis is None else float(basis),
+            legs[0].settle != legs[1].settle,  # stablecoin_mixed
+            depth_ratio,
+            slippage,
+            min(long_reliability, short_reliability),
+            _wait_hours(cand),
+            hold,  # horizon_hours
+        ),
     )
     parts = uos(inputs, p)
-    return UosParts(
-        round(parts.return_, 2), round(parts.risk, 2), round(parts.execution, 2), round(parts.timing, 2)
+    rounded: UosParts = _tuple_new(
+        UosParts,
+        (round(parts.return_, 2), round(parts.risk, 2), round(parts.execution, 2), round(parts.timing, 2)),
     )
+    return rounded
+
+
+def _reliability(ctx: ScanContext, row: LegRow | SpotRow, leg: Leg) -> float:
+    secondary = isinstance(row, LegRow) and ("secondary" in row.flags or row.source == "arbitragescanner")
+    return venue_reliability(ctx.health.get(row.venue), ctx.params.max_latency_ms, leg.dex, secondary)
 
 
 def assemble(ctx: ScanContext, cand: Candidate) -> Opportunity:
@@ -213,12 +224,19 @@ def assemble(ctx: ScanContext, cand: Candidate) -> Opportunity:
     outlook = _outlook(ctx, cand)
     base = cand.long.base
     opp_id = opportunity_id(ctx, cand.type, base, cand.long, cand.short, cand.capture_ts)
-    parts = ZERO_PARTS if cand.hard else _score(ctx, cand, outlook, legs)
-    costs = pair_costs(cand.long_costs, cand.short_costs, p.size_usd, p.use_maker_fees, cand.borrow_usd)
-    observed = [row.observed_at for row in (cand.long, cand.short) if isinstance(row, LegRow)]
+    long_mark, short_mark = legs[0].mark_price, legs[1].mark_price
     basis = None
-    if legs[0].mark_price and legs[1].mark_price:
-        basis = (legs[1].mark_price - legs[0].mark_price) / ((legs[0].mark_price + legs[1].mark_price) / 2)
+    if long_mark and short_mark:
+        basis = (short_mark - long_mark) / ((long_mark + short_mark) / 2)
+    parts = ZERO_PARTS if cand.hard else _score(ctx, cand, outlook, legs, basis)
+    costs = pair_costs(cand.long_costs, cand.short_costs, p.size_usd, p.use_maker_fees, cand.borrow_usd)
+    long_seen = cand.long.observed_at if isinstance(cand.long, LegRow) else None
+    short_seen = cand.short.observed_at if isinstance(cand.short, LegRow) else None
+    if long_seen is None or (short_seen is not None and short_seen < long_seen):
+        oldest = short_seen
+    else:
+        oldest = long_seen
+    assert oldest is not None  # every trade has a perp leg
     return Opportunity(
         id=opp_id,
         type=cand.type,
@@ -242,7 +260,7 @@ def assemble(ctx: ScanContext, cand: Candidate) -> Opportunity:
         hard_fail=bool(cand.hard),
         state=OpportunityState.SCORED if costs.walked_books else OpportunityState.DETECTED,
         as_of=ctx.now,
-        fresh_until=min(observed) + ctx.max_age,
+        fresh_until=oldest + ctx.max_age,
         basis=basis,
         capture_ts=cand.capture_ts,
         detected_at=ctx.first_seen(opp_id) or ctx.now,

@@ -154,10 +154,16 @@ class ScanContext:
         self.horizon_f = float(params.horizon_hours)
         self.horizon_ms = hours_to_ms(params.horizon_hours)
         self.apr_per_cost = 8760.0 / self.horizon_f  # a round-trip cost fraction, as APR over the horizon
+        # Floats of the thresholds the screens compare with, converted once per scan.
         self.min_net_apr_f = float(params.min_net_apr)
+        self.min_delta_hourly_f = float(params.min_funding_delta_hourly)
+        self.size_f = float(params.size_usd)
+        self.min_ev_f = float(params.min_expected_value_usd)
+        self.max_break_even_hours_f = float(params.max_break_even_hours)
         self.depth_cap = max(params.min_depth_multiple, params.min_liquidity_multiple) * params.size_usd
         self.max_age = timedelta(seconds=params.max_quote_age_s)
         self.stale_before = now - self.max_age
+        self.history_since = now - timedelta(hours=params.history_lookback_hours)
         self.now_ms = epoch_ms(now)
         self.recost_after_ms = int(params.recost_after_s * 1000)
         self.lead_ms = hours_to_ms(params.min_entry_lead_hours)
@@ -166,7 +172,7 @@ class ScanContext:
         self._schedules: dict[MarketKey, Schedule] = {}
         self._gates: dict[MarketKey, LegGate] = {}
         self._venue_gates: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-        self._venue_ok: dict[str, bool] = {}
+        self.venue_ok: dict[str, bool] = {}  # venue -> venue_passes, this scan
 
     # -- fees and costs ------------------------------------------------------------------
     def fees(self, venue: str, symbol: str) -> Fees:
@@ -303,18 +309,28 @@ class ScanContext:
         """`gate(row) is PASS`, answered without building the gate (the scan's hot path)."""
         if row.observed_at < self.stale_before or (row.flags and not BLOCKING_FLAGS.isdisjoint(row.flags)):
             return False
-        venue_ok = self._venue_ok.get(row.venue)
+        venue_ok = self.venue_ok.get(row.venue)
         if venue_ok is None:
-            hard, ineligible = self._venue_gate(row.venue)
-            venue_ok = self._venue_ok[row.venue] = not (hard or ineligible)
+            venue_ok = self.venue_passes(row.venue)
         if not venue_ok:
             return False
         key = (row.venue, row.symbol)
         market_ok = self.caches.market_ok.get(key)
         if market_ok is None:
-            ineligible, blacklisted = self._market_gate(key, row.base, True)
-            market_ok = self.caches.market_ok[key] = not ineligible and blacklisted is None
+            market_ok = self.market_passes(key, row.base)
         return market_ok
+
+    def venue_passes(self, venue: str) -> bool:
+        """No hard-constraint or eligibility failure for the venue (cached for the scan in venue_ok)."""
+        hard, ineligible = self._venue_gate(venue)
+        ok = self.venue_ok[venue] = not (hard or ineligible)
+        return ok
+
+    def market_passes(self, key: MarketKey, base: str) -> bool:
+        """The perp market is eligible and not blacklisted (cached in caches.market_ok)."""
+        ineligible, blacklisted = self._market_gate(key, base, True)
+        ok = self.caches.market_ok[key] = not ineligible and blacklisted is None
+        return ok
 
     def spot_gate(self, venue: str, symbol: str, base: str) -> LegGate:
         key = (venue, symbol)
@@ -387,12 +403,12 @@ class ScanContext:
             signature = (len(history), history[-1][0] if history else None)
             if entry is None or entry.signature != signature:
                 entry = self._fit(row, history, signature)
-        return predict_from(entry.model, float(row.rate), self.params.ema_span)
+        return predict_from(entry.model, row.rate_f, self.params.ema_span)
 
     def _fit(
         self, row: LegRow, history: History, signature: tuple[int, datetime | None] | None
     ) -> PredictionEntry:
-        since = self.now - timedelta(hours=self.params.history_lookback_hours)
+        since = self.history_since
         last_ts = history[-1][0] if history else None
         # A history that already ends with the current observation must not count it twice.
         until = row.observed_at if last_ts is not None and last_ts >= row.observed_at else None

@@ -192,7 +192,9 @@ def _with_verdicts(costs: MarketCosts, params: StrategyParams) -> MarketCosts:
         ok = ok and costs.depth_usd >= max(params.min_depth_multiple, params.min_liquidity_multiple) * size
     long_ok = ok and (costs.buy_slippage is None or costs.buy_slippage <= params.max_slippage)
     short_ok = ok and (costs.sell_slippage is None or costs.sell_slippage <= params.max_slippage)
-    return costs._replace(round_trip_f=float(costs.round_trip), long_ok=long_ok, short_ok=short_ok)
+    # costs with its last three fields set (NamedTuple._replace would cost more than the rest)
+    verdicts: MarketCosts = _tuple_new(MarketCosts, (*costs[:8], float(costs.round_trip), long_ok, short_ok))
+    return verdicts
 
 
 def pair_costs(

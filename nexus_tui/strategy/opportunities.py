@@ -30,7 +30,7 @@ from nexus_tui.strategy.candidates import (
     cost_temporal,
     spot_symbol_for,
 )
-from nexus_tui.strategy.context import PASS, ScanContext
+from nexus_tui.strategy.context import BLOCKING_FLAGS, PASS, ScanContext
 from nexus_tui.strategy.models import LegRow, Opportunity
 from nexus_tui.strategy.schedule import Schedule
 from nexus_tui.strategy.venues import USD_STABLECOINS
@@ -83,16 +83,30 @@ Leg = tuple[LegRow, float, float, float, float, int, int]
 
 
 def usable_legs(ctx: ScanContext, perps: Sequence[LegRow]) -> list[Leg]:
+    """The perps whose gates pass (ctx.passes, in line), with the floats the searches use."""
     out: list[Leg] = []
-    passes = ctx.passes
     fee_bounds = ctx.caches.fee_bound
     fee_bound = ctx.fee_bound
+    stale_before = ctx.stale_before
+    venue_ok = ctx.venue_ok
+    market_ok = ctx.caches.market_ok
     k = ctx.apr_per_cost
     now_ms = ctx.now_ms
     for r in perps:
-        if not passes(r):
+        if r.observed_at < stale_before or (r.flags and not BLOCKING_FLAGS.isdisjoint(r.flags)):
             continue
-        fee = fee_bounds.get((r.venue, r.symbol))
+        ok = venue_ok.get(r.venue)
+        if ok is None:
+            ok = ctx.venue_passes(r.venue)
+        if not ok:
+            continue
+        key = (r.venue, r.symbol)
+        ok = market_ok.get(key)
+        if ok is None:
+            ok = ctx.market_passes(key, r.base)
+        if not ok:
+            continue
+        fee = fee_bounds.get(key)
         if fee is None:
             fee = fee_bound(r.venue, r.symbol)
         yearly = r.hourly * HOURS_PER_YEAR_F
@@ -113,15 +127,14 @@ class Screen:
     costing it in Decimal. Every screen leaves a margin, so a pair near a threshold is costed."""
 
     def __init__(self, ctx: ScanContext) -> None:
-        p = ctx.params
         self.ctx = ctx
         self.k = ctx.apr_per_cost
         self.floor = ctx.min_net_apr_f - MARGIN_APR
-        self.delta_floor = float(p.min_funding_delta_hourly) - MARGIN_HOURLY
-        self.size = float(p.size_usd)
-        self.min_ev = float(p.min_expected_value_usd) - MARGIN_USD
+        self.delta_floor = ctx.min_delta_hourly_f - MARGIN_HOURLY
+        self.size = ctx.size_f
+        self.min_ev = ctx.min_ev_f - MARGIN_USD
         self.horizon_ms = ctx.horizon_ms
-        self.max_break_even_ms = float(p.max_break_even_hours) * 3_600_000 + 1.0
+        self.max_break_even_ms = ctx.max_break_even_hours_f * 3_600_000 + 1.0
 
     def cross(self, long: LegRow, short: LegRow, best_net: float) -> bool:
         delta = short.hourly - long.hourly
@@ -341,9 +354,8 @@ def best_temporal(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
                 largest = rate
     if not captures:
         return NOTHING
-    p = ctx.params
-    size = float(p.size_usd)
-    min_ev = float(p.min_expected_value_usd) - MARGIN_USD
+    size = ctx.size_f
+    min_ev = ctx.min_ev_f - MARGIN_USD
     delay_ms = ctx.delay_ms
     spot_venues = ctx.spot_venues()
     cheapest_hedge = least_fee

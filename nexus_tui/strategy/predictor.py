@@ -24,6 +24,7 @@ from typing import NamedTuple
 from nexus_tui.strategy.models import Outlook, Prediction
 
 MAX_PERSISTENCE_PERIODS = 10_000
+_tuple_new = tuple.__new__
 
 
 class FundingModel(NamedTuple):
@@ -79,17 +80,23 @@ def predict_from(model: FundingModel | None, current: float, span: int = 8) -> P
     alpha = 2.0 / (span + 1)
     level = alpha * current + (1.0 - alpha) * model.ema
     mean, phi = model.mean, model.reversion
-    return Prediction(
-        current=current,
-        predicted=mean + phi * (level - mean),
-        level=level,
-        mean=mean,
-        reversion=phi,
-        confidence=model.confidence,
-        persistence_periods=persistence(current, mean, level - mean, phi),
-        stdev=model.stdev,
-        samples=model.samples,
+    # Positional (current, predicted, level, mean, reversion, confidence, persistence_periods,
+    # stdev, samples): made for both legs of every opportunity a scan lists.
+    prediction: Prediction = _tuple_new(
+        Prediction,
+        (
+            current,
+            mean + phi * (level - mean),
+            level,
+            mean,
+            phi,
+            model.confidence,
+            persistence(current, mean, level - mean, phi),
+            model.stdev,
+            model.samples,
+        ),
     )
+    return prediction
 
 
 def predict(history: Sequence[float], current: float, span: int = 8, min_points: int = 12) -> Prediction:
@@ -154,15 +161,20 @@ def pair_outlook(
             total += s * level / i
         return total
 
-    return Outlook(
-        spread_now_hourly=now,
-        spread_predicted_hourly=predicted,
-        spread_expected_hourly=expected,
-        confidence=confidence,
-        persistence_hours=_first_below(spread_at, threshold_hourly, cap_hours) if legs else 0.0,
-        spread_stdev_hourly=stdev,
-        win_rate=win_rate,
+    # Positional (spread now, predicted, expected, confidence, persistence hours, stdev, win rate).
+    outlook: Outlook = _tuple_new(
+        Outlook,
+        (
+            now,
+            predicted,
+            expected,
+            confidence,
+            _first_below(spread_at, threshold_hourly, cap_hours) if legs else 0.0,
+            stdev,
+            win_rate,
+        ),
     )
+    return outlook
 
 
 def _first_below(f: Callable[[float], float], threshold: float, cap_hours: float) -> float:

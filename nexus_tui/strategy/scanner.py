@@ -17,7 +17,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from nexus_tui.core.models import FundingRate, MarketInfo, OrderBook, Ticker, VenueHealth, split_symbol
+from nexus_tui.core.models import (
+    FundingRate,
+    MarketInfo,
+    MarketKind,
+    OrderBook,
+    Ticker,
+    VenueHealth,
+    split_symbol,
+)
 from nexus_tui.strategy.candidates import SpotRow, cost_cross, cost_spot_perp
 from nexus_tui.strategy.context import HistorySource, MarketCaches, MarketKey, ScanContext
 from nexus_tui.strategy.lifecycle import Lifecycle
@@ -32,14 +40,16 @@ from nexus_tui.strategy.models import (
 )
 from nexus_tui.strategy.opportunities import (
     BaseResult,
+    Kinds,
     brute_force_base,
     evaluate_base,
     explain_base,
+    linear_perps,
     nothing_possible,
 )
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.schedule import epoch_ms
-from nexus_tui.strategy.screen import constants, screen
+from nexus_tui.strategy.screen import ScreenConstants, constants, screen
 
 _split_cache: dict[str, tuple[str, str]] = {}
 
@@ -161,6 +171,9 @@ class Scanner:
         self._histories: Mapping[MarketKey, History] | HistorySource = {}
         self._caches = MarketCaches()
         self._results: dict[str, BaseResult] = {}
+        # Per asset, what the screen said it could offer, kept while its rows, fees, spot
+        # listings, books and tickers stay as they were (its result then stands too, if nothing).
+        self._kinds: dict[str, Kinds] = {}
         self._dirty: set[str] = set()
         self._lifecycle = Lifecycle(self.params.expired_retention_s)
         self._last_scan: datetime | None = None
@@ -171,6 +184,7 @@ class Scanner:
         """New parameters (a config change, a new size): every cached figure is redone."""
         self.params = params
         self._caches = MarketCaches()
+        self._kinds.clear()
         self._lifecycle.retention_s = params.expired_retention_s
         self._dirty.update(self._by_base)
 
@@ -180,7 +194,7 @@ class Scanner:
         stale_before = None
         if self._last_scan is not None:
             stale_before = self._last_scan - timedelta(seconds=self.params.max_quote_age_s)
-        rows, by_base, dirty = self._rows, self._by_base, self._dirty
+        rows, by_base, dirty, kinds = self._rows, self._by_base, self._dirty, self._kinds
         for quote in quotes:
             key = (quote.venue, quote.symbol)
             old = rows.get(key)
@@ -202,6 +216,8 @@ class Scanner:
             if old is not None and old.base != base:
                 by_base[old.base].pop(key, None)
                 dirty.add(old.base)
+                kinds.pop(old.base, None)
+            kinds.pop(base, None)
             rows[key] = row
             legs = by_base.get(base)
             if legs is None:
@@ -217,7 +233,7 @@ class Scanner:
             row = self._rows.pop(key, None)
             if row is not None:
                 self._by_base.get(row.base, {}).pop(key, None)
-                self._dirty.add(row.base)
+                self._changed(row.base)
 
     def update_markets(self, markets: Mapping[MarketKey, MarketInfo]) -> None:
         if not self._results:  # nothing costed yet: every base with rows is dirty already
@@ -229,7 +245,9 @@ class Scanner:
             if old is not market and old != market:
                 self._markets[key] = market
                 self._caches.forget_market(key)
-                self._dirty.add(self._base_of(key))
+                self._changed(self._base_of(key))
+                if market.kind is MarketKind.SPOT or (old is not None and old.kind is MarketKind.SPOT):
+                    self._kinds.clear()  # the cheapest spot fee and the spot venues screen every asset
 
     def update_order_books(self, books: Iterable[OrderBook] | Mapping[MarketKey, OrderBook]) -> None:
         if not self._results and isinstance(books, Mapping):
@@ -241,14 +259,14 @@ class Scanner:
             if self._books.get(key) is not book:
                 self._books[key] = book
                 self._caches.forget(key)
-                self._dirty.add(self._base_of(key))
+                self._changed(self._base_of(key))
 
     def drop_order_books(self, keys: Iterable[MarketKey]) -> None:
         """Books too old to trust: their markets fall back to fees (and quoted spread)."""
         for key in keys:
             if self._books.pop(key, None) is not None:
                 self._caches.forget(key)
-                self._dirty.add(self._base_of(key))
+                self._changed(self._base_of(key))
 
     def update_tickers(self, tickers: Iterable[Ticker] | Mapping[MarketKey, Ticker]) -> None:
         if not self._results and isinstance(tickers, Mapping):
@@ -269,7 +287,12 @@ class Scanner:
             self._ticker_sigs[key] = signature
             if old_ticker is None or old != signature:
                 self._caches.forget(key)
-                self._dirty.add(self._base_of(key))
+                self._changed(self._base_of(key))
+            else:
+                # Figures stay as they were costed, but a cost floor not yet backed by costs
+                # must come from the ticker the costs will be worked out from.
+                self._caches.cost_floor.pop(key, None)
+                self._kinds.pop(self._base_of(key), None)
 
     def _ticker_signature(self, ticker: Ticker) -> tuple[object, ...]:
         """Only what a ticker changes in the figures: the eligibility verdicts, and the quoted
@@ -320,6 +343,11 @@ class Scanner:
         self.set_histories(inputs.histories)
         self.update_quotes(inputs.quotes)
 
+    def _changed(self, base: str) -> None:
+        """Something the screen reads changed for `base`: screen and cost it again."""
+        self._dirty.add(base)
+        self._kinds.pop(base, None)
+
     def _base_of(self, key: MarketKey) -> str:
         row = self._rows.get(key)
         return row.base if row is not None else _base_settle(key[1])[0]
@@ -366,16 +394,13 @@ class Scanner:
             legs = self._by_base.get(base)
             if not legs:
                 self._results.pop(base, None)
+                self._kinds.pop(base, None)
                 continue
             if brute_force:
+                self._kinds.pop(base, None)
                 result = brute_force_base(ctx, list(legs.values()))
             else:
-                verdict = screen(ctx, limits, legs.items())
-                if verdict.anything:
-                    kinds = (verdict.cross, verdict.spot_perp, verdict.temporal)
-                    result = evaluate_base(ctx, verdict.linear, kinds, linear=True)
-                else:
-                    result = nothing_possible(verdict.linear)
+                result = self._assess(ctx, limits, base, legs)
             self._results[base] = result
             costed += result.pairs_costed
             possible += result.pairs_possible
@@ -408,6 +433,24 @@ class Scanner:
         )
         self.last_result = scan_result
         return scan_result
+
+    def _assess(
+        self, ctx: ScanContext, limits: ScreenConstants, base: str, legs: Mapping[MarketKey, LegRow]
+    ) -> BaseResult:
+        """Screen the asset (or recall its screen), then cost only the kinds it could offer."""
+        kinds = self._kinds.get(base)
+        if kinds is None:
+            verdict = screen(ctx, limits, legs.items())
+            kinds = self._kinds[base] = (verdict.cross, verdict.spot_perp, verdict.temporal)
+            linear = verdict.linear
+        else:
+            known = self._results.get(base)
+            if known is not None and not any(kinds):
+                return known  # screened out on the same data: still nothing, whatever the time
+            linear = linear_perps(legs.values(), self.params.symbols)
+        if any(kinds):
+            return evaluate_base(ctx, linear, kinds, linear=True)
+        return nothing_possible(linear)
 
     def explain(self, asset: str, now: datetime) -> tuple[Opportunity, ...]:
         """For one base asset (or a symbol of it): the obvious trades that are not viable, and why."""

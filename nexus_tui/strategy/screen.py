@@ -65,8 +65,8 @@ def constants(ctx: ScanContext) -> ScreenConstants:
     p = ctx.params
     return ScreenConstants(
         floor=ctx.min_net_apr_f - MARGIN_APR,
-        min_ev=float(p.min_expected_value_usd) - MARGIN_USD,
-        size=float(p.size_usd),
+        min_ev=ctx.min_ev_f - MARGIN_USD,
+        size=ctx.size_f,
         k=ctx.apr_per_cost,
         longest_ms=ctx.max_wait_ms + ctx.delay_ms,
         settlements={},
