@@ -91,3 +91,32 @@ class ManualClock:
     async def sleep(self, seconds: float) -> None:
         self.advance(max(0.0, seconds))
         await asyncio.sleep(0)
+
+
+class SteppedClock:
+    """Time stands still until `advance`; a sleeper wakes once time has reached its deadline.
+
+    Unlike ManualClock, sleeping never moves time, so any number of concurrent services can share
+    it and a test (or a replay) decides exactly how far the whole desk moves.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = utc(start) if start else datetime(2026, 1, 1, tzinfo=UTC)
+        self._moved: asyncio.Event | None = None
+
+    def now(self) -> datetime:
+        return self._now
+
+    async def sleep(self, seconds: float) -> None:
+        deadline = self._now + timedelta(seconds=max(0.0, seconds))
+        while self._now < deadline:
+            if self._moved is None:
+                self._moved = asyncio.Event()
+            await self._moved.wait()
+        await asyncio.sleep(0)
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+        moved, self._moved = self._moved, None
+        if moved is not None:
+            moved.set()

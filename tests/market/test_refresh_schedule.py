@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from datetime import datetime, timedelta
 
 import pytest
 
-from nexus_tui.core.clock import ManualClock
+from nexus_tui.core.clock import ManualClock, SteppedClock
 from nexus_tui.core.models import FundingRate, HealthState
 from nexus_tui.engine import Engine
 from nexus_tui.market.funding_book import FundingBook
@@ -26,32 +25,6 @@ from .helpers import T0, FakeVenue, rate
 from .test_refresh_timeouts import REQUEST_TIMEOUT, HangingBinance
 
 INTERVAL = 5.0
-
-
-class SteppedClock:
-    """Time stands still until `advance`; a sleeper wakes once time has reached its deadline (and
-    sleeping never moves time, unlike ManualClock's, so any number of sleepers can share it)."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-        self._moved: asyncio.Event | None = None
-
-    def now(self) -> datetime:
-        return self._now
-
-    async def sleep(self, seconds: float) -> None:
-        deadline = self._now + timedelta(seconds=max(0.0, seconds))
-        while self._now < deadline:
-            if self._moved is None:
-                self._moved = asyncio.Event()
-            await self._moved.wait()
-        await asyncio.sleep(0)
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
-        moved, self._moved = self._moved, None
-        if moved is not None:
-            moved.set()
 
 
 class TimedVenue(FakeVenue):

@@ -7,7 +7,6 @@ it: each service sleeps until the test advances time past its wake-up.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from textual.pilot import Pilot
 from nexus_tui.bootstrap import build_engine
 from nexus_tui.config.schema import NexusConfig
 from nexus_tui.config.vault import Vault
+from nexus_tui.core.clock import SteppedClock
 from nexus_tui.engine import Engine
 from nexus_tui.strategy.models import OpportunityState
 from nexus_tui.ui.app import NexusApp
@@ -30,31 +30,6 @@ from tests.ui.conftest import DESK_TIME, SIZE, settle
 SEED = 7
 SYMBOLS = 40
 REFRESH_S = 5.0  # the funding refresher's default interval
-
-
-class SteppedClock:
-    """Time stands still until `advance`; a sleeper wakes once time has passed its deadline."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-        self._moved: asyncio.Event | None = None
-
-    def now(self) -> datetime:
-        return self._now
-
-    async def sleep(self, seconds: float) -> None:
-        deadline = self._now + timedelta(seconds=max(0.0, seconds))
-        while self._now < deadline:
-            if self._moved is None:
-                self._moved = asyncio.Event()
-            await self._moved.wait()
-        await asyncio.sleep(0)
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
-        moved, self._moved = self._moved, None
-        if moved is not None:
-            moved.set()
 
 
 async def time_passes(
