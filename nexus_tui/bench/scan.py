@@ -1,19 +1,32 @@
 """Bench: the opportunity scan over 12 venues x 600 assets at a $10k size, beside brute force.
 
 The market is strategy/synthetic.py's seeded one: 8 h, 4 h and 1 h venues on their UTC grids,
-USDT-, USDC- and USD-margined perps (90 % listing: ~6,500 funding rows), 20-level books on every
-market, tickers, healthy venues, 24 points of funding history per market, spot listings on three
-venues. Built once per process (not timed).
+USDT-, USDC- and USD-margined perps (90 % listing: ~6,500 funding rows), tickers (volume, open
+interest and the touch) on every market, healthy venues, 24 points of funding history per
+market, spot listings on three venues. Built once per process (not timed).
 
-- scan.full: a fresh Scanner, every input loaded and every asset costed and scored: the first
-  scan after start-up (books walked, fees resolved and predictors fitted for the first time).
-- scan.full_recost: a running Scanner re-costs and re-scores every asset (what happens when every
-  venue delivers new rates): books already walked, predictors already fitted.
-- scan.rescan_one_venue: a warm Scanner; one venue delivers all its rows again, 10 % of them with
-  a new rate since its previous delivery (a fresh delivery each run, at one instant so no
-  re-cost falls due with time); only the assets whose rows changed are re-costed.
+Its funding is the "typical" book: drawn like real funding, so most cross-venue spreads are
+small and a minority open wide (fitted to the real cross-venue range of the BTC and ETH
+perpetuals on seven venues, 2022-2023; synthetic.py gives the figures): about a third of the
+assets clear the fee-only screen and a sixth list an opportunity. Order books are those the
+opportunity service fetches: the legs of the 20 best opportunities of a scan costed on tickers
+(service.py never fetches others); every other market is costed from its ticker's spread.
+
+- scan.full: a fresh Scanner, every input loaded and every asset screened, costed and scored:
+  the first scan after start-up (fees resolved, books walked, predictors fitted for the first
+  time). Goal 30 ms.
+- scan.full_recost: a running Scanner; every venue delivers all its rows with a new rate (a
+  fresh delivery each run), so every asset is screened again and re-costed. Goal 30 ms.
+- scan.rescan_one_venue: a running Scanner; one venue delivers all its rows again, 10 % of them
+  with a new rate since its previous delivery (at one instant, so no re-cost falls due with
+  time); only the assets whose rows changed are screened and re-costed. Goal 5 ms.
 - scan.brute_force: every cross-venue pair, spot-perp and temporal candidate of every asset
-  costed in full: the baseline (tests/strategy/test_pruning.py checks both pick the same).
+  costed in full (the baseline: tests/strategy/test_pruning.py and test_screen.py check both
+  pick the same), on scan.full's market.
+- scan.full_all_books, scan.full_heavy (no goal): scan.full with a 20-level book on every
+  market (each walked when a pair is looked at), and on the "heavy" book where every asset's
+  venues are scattered widely and half the assets list an opportunity (with every book: the
+  market this bench used before the typical book), each beside its own brute force.
 
 Each result carries `cpu_median_ms` beside the wall-clock median: on a shared machine the wall
 clock also counts time the process waited for a core.
@@ -30,7 +43,13 @@ from functools import cache
 
 from nexus_tui.bench.registry import BenchResult, bench, summarize
 from nexus_tui.strategy.scanner import Scanner, scan_inputs
-from nexus_tui.strategy.synthetic import SyntheticMarket, build_market, venue_update
+from nexus_tui.strategy.synthetic import (
+    Book,
+    SyntheticMarket,
+    build_market,
+    venue_update,
+    with_books_for_top,
+)
 
 NOW = datetime(2026, 3, 2, 5, 17, tzinfo=UTC)
 VENUES = 12
@@ -40,8 +59,15 @@ UPDATED_VENUE = "bybit"
 
 
 @cache
+def all_books(book: Book = "typical") -> SyntheticMarket:
+    """A 20-level order book on every market."""
+    return build_market(NOW, n_venues=VENUES, n_symbols=ASSETS, seed=7, book=book)
+
+
+@cache
 def market() -> SyntheticMarket:
-    return build_market(NOW, n_venues=VENUES, n_symbols=ASSETS, seed=7)
+    """The typical book with the order books the service would have fetched."""
+    return with_books_for_top(all_books())
 
 
 def timed_both(action: Callable[[], object], repeat: int, warmup: int) -> tuple[list[float], list[float]]:
@@ -63,58 +89,95 @@ def timed_both(action: Callable[[], object], repeat: int, warmup: int) -> tuple[
 
 
 @cache
-def brute_force() -> tuple[float, float, int]:
-    """Medians (wall, CPU) of three brute-force scans (each takes seconds), and the pairs costed."""
-    inputs = market().inputs
+def brute_force(variant: str = "typical") -> tuple[float, float, int]:
+    """Medians (wall, CPU) of brute-force scans (each takes seconds: three of scan.full's
+    market, one of a variant's), and the pairs costed."""
+    inputs = _variant(variant).inputs
     pairs = 0
 
     def run() -> None:
         nonlocal pairs
         pairs = scan_inputs(inputs, brute_force=True).stats.pairs_costed
 
-    wall, cpu = timed_both(run, repeat=3, warmup=0)
+    wall, cpu = timed_both(run, repeat=3 if variant == "typical" else 1, warmup=0)
     return statistics.median(wall), statistics.median(cpu), pairs
 
 
-def _result(wall: list[float], cpu: list[float], goal: float | None, **extra: float | str) -> BenchResult:
-    brute_wall, brute_cpu, _ = brute_force()
+def _variant(name: str) -> SyntheticMarket:
+    if name == "all_books":
+        return all_books()
+    if name == "heavy":
+        return all_books("heavy")
+    return market()
+
+
+def _result(
+    wall: list[float], cpu: list[float], goal: float | None, variant: str = "typical", **extra: float | str
+) -> BenchResult:
+    brute_wall, brute_cpu, _ = brute_force(variant)
     result = summarize(wall, goal, "ms", cpu_median_ms=round(statistics.median(cpu), 2), **extra)
+    result.extra["cpu_p95_ms"] = round(sorted(cpu)[min(len(cpu) - 1, round(0.95 * (len(cpu) - 1)))], 2)
     result.extra["brute_force_median_ms"] = round(brute_wall, 1)
     result.extra["brute_force_cpu_median_ms"] = round(brute_cpu, 1)
     result.extra["speedup_vs_brute_force"] = round(brute_wall / result.median_ms, 1)
     return result
 
 
-@bench("scan.full", goal_ms=30.0, description="Full scan, 12 venues x 600 assets, $10k, fresh Scanner")
-def full_scan() -> BenchResult:
-    inputs = market().inputs
+def _full(variant: str, goal: float | None) -> BenchResult:
+    inputs = _variant(variant).inputs
     pruned = scan_inputs(inputs)
     wall, cpu = timed_both(lambda: scan_inputs(inputs), repeat=15, warmup=2)
     return _result(
         wall,
         cpu,
-        30.0,
+        goal,
+        variant,
         funding_rows=float(len(inputs.quotes)),
+        order_books=float(len(inputs.order_books)),
         opportunities=float(len(pruned.opportunities)),
         pairs_costed=float(pruned.stats.pairs_costed),
-        pairs_brute_force=float(brute_force()[2]),
+        pairs_brute_force=float(brute_force(variant)[2]),
     )
 
 
-@bench("scan.full_recost", goal_ms=30.0, description="Every asset re-costed by a running Scanner")
+@bench("scan.full", goal_ms=30.0, description="Full scan, 12 venues x 600 assets, $10k, fresh Scanner")
+def full_scan() -> BenchResult:
+    return _full("typical", 30.0)
+
+
+@bench("scan.full_all_books", goal_ms=None, description="scan.full with a book on every market")
+def full_scan_all_books() -> BenchResult:
+    return _full("all_books", None)
+
+
+@bench("scan.full_heavy", goal_ms=None, description="scan.full on the heavy-opportunity book, every book")
+def full_scan_heavy() -> BenchResult:
+    return _full("heavy", None)
+
+
+@bench("scan.full_recost", goal_ms=30.0, description="Every venue delivers new rates to a running Scanner")
 def full_recost() -> BenchResult:
+    m = market()
     scanner = Scanner()
-    scanner.load(market().inputs)
+    scanner.load(m.inputs)
     scanner.scan(NOW)
-    quotes = market().inputs.quotes
+    runs, warmup = 15, 2
+    at = NOW + timedelta(seconds=1)  # one instant: what is re-costed is what the deliveries moved
+    venues = sorted({q.venue for q in m.inputs.quotes})
+    deliveries = []
+    rows = {v: venue_update(m, v, NOW, 0.0, seed=0) for v in venues}
+    for k in range(runs + warmup):
+        rows = {v: venue_update(rows[v], v, at, 1.0, seed=1000 * k + i) for i, v in enumerate(venues)}
+        deliveries.append([q for v in venues for q in rows[v]])
+    turn = iter(deliveries)
 
     def run() -> None:
-        scanner.update_quotes(quotes)  # every row delivered again (unchanged: nothing marked) ...
-        scanner.recost_all()  # ... and every asset re-costed, as when every venue's rates moved
-        scanner.scan(NOW)
+        scanner.update_quotes(next(turn))
+        scanner.scan(at)
 
-    wall, cpu = timed_both(run, repeat=15, warmup=2)
-    return _result(wall, cpu, 30.0, assets=float(ASSETS))
+    gc.collect()
+    wall, cpu = timed_both(run, repeat=runs, warmup=warmup)
+    return _result(wall, cpu, 30.0, rows_delivered=float(len(deliveries[0])))
 
 
 @bench("scan.rescan_one_venue", goal_ms=5.0, description="Rescan after one venue updates (10 % of its rows)")
