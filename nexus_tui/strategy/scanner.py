@@ -217,7 +217,8 @@ class Scanner:
                 by_base[old.base].pop(key, None)
                 dirty.add(old.base)
                 kinds.pop(old.base, None)
-            kinds.pop(base, None)
+            if kinds:
+                kinds.pop(base, None)
             rows[key] = row
             legs = by_base.get(base)
             if legs is None:
