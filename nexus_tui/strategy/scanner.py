@@ -148,6 +148,8 @@ def _same_funding(row: LegRow, quote: Any) -> bool:
         flags = frozenset(flags) if flags else _NO_FLAGS
     if flags != row.flags:
         return False
+    if type(quote) is FundingRate:  # no base of its own (a missing attribute is slow to ask for)
+        return True
     base = getattr(quote, "base", None)
     return base is None or base == row.base
 
