@@ -83,7 +83,9 @@ def timed(
     return samples
 
 
-def summarize(samples: list[float], goal_ms: float | None, unit: str = "ms", **extra: float | str) -> BenchResult:
+def summarize(
+    samples: list[float], goal_ms: float | None, unit: str = "ms", **extra: float | str
+) -> BenchResult:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return BenchResult(statistics.median(ordered), p95, goal_ms, unit, dict(extra))

@@ -11,7 +11,9 @@ from nexus_tui.bench.registry import BENCH_MODULES, BENCHES, BenchResult
 
 
 def machine() -> str:
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cpu, Python {platform.python_version()}"
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cpu, Python {platform.python_version()}"
+    )
 
 
 def run_all(only: list[str] | None = None) -> dict[str, BenchResult]:
@@ -49,7 +51,8 @@ def as_text(results: dict[str, BenchResult]) -> str:
         verdict = "" if r.ok is None else ("ok" if r.ok else "OVER GOAL")
         goal = "-" if r.goal_ms is None else f"{r.goal_ms:g}"
         lines.append(
-            f"{name:<{width}}  median {r.median_ms:10.3f}  p95 {r.p95_ms:10.3f}  goal {goal:>7} {r.unit:<3} {verdict}"
+            f"{name:<{width}}  median {r.median_ms:10.3f}  p95 {r.p95_ms:10.3f}"
+            f"  goal {goal:>7} {r.unit:<3} {verdict}"
         )
         for key, value in r.extra.items():
             lines.append(f"{'':<{width}}    {key}: {value}")
