@@ -206,8 +206,9 @@ def bench(
     import json
 
     from nexus_tui.bench.runner import as_json, as_text, run_all
+    from nexus_tui.ui.bench_modules import UI_BENCH_MODULES
 
-    results = guarded(lambda: run_all(only or None))
+    results = guarded(lambda: run_all(only or None, UI_BENCH_MODULES))
     if json_out:
         typer.echo(json.dumps(as_json(results)))
     else:

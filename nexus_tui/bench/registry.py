@@ -19,10 +19,7 @@ BENCH_MODULES: list[str] = [  # dotted module names, appended by each bench modu
     "nexus_tui.bench.ccxt_refresh",
     "nexus_tui.bench.scan",
     "nexus_tui.bench.sim",
-    "nexus_tui.ui.bench_ui",
-    "nexus_tui.ui.bench_funding",
     "nexus_tui.bench.funding_book",
-    "nexus_tui.ui.bench_opportunities",
 ]
 
 

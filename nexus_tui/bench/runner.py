@@ -16,8 +16,10 @@ def machine() -> str:
     )
 
 
-def run_all(only: list[str] | None = None) -> dict[str, BenchResult]:
-    for module in BENCH_MODULES:
+def run_all(only: list[str] | None = None, extra_modules: list[str] | None = None) -> dict[str, BenchResult]:
+    """Run every registered bench. `extra_modules` lets the CLI add the UI's benches, which this
+    headless package must not name itself."""
+    for module in [*BENCH_MODULES, *(extra_modules or [])]:
         importlib.import_module(module)
     results: dict[str, BenchResult] = {}
     for name, spec in BENCHES.items():
