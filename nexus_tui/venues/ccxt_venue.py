@@ -119,6 +119,8 @@ class CcxtVenue:
         self._history_retry = timedelta(seconds=history_retry_s)
         self._history_probed: dict[str, datetime] = {}  # symbol ("*" = venue-wide) -> last attempt
         self.last_funding_report: ParseReport | None = None
+        # what the websocket funding stream is doing (venues/ccxt_stream.py); None = no stream
+        self.stream_status: str | None = None
         self._guard_row_parser()
 
     def _build_exchange(
@@ -132,18 +134,20 @@ class CcxtVenue:
         exchange_class = getattr(ccxt_async, self._id, None)
         if exchange_class is None:
             raise ConfigError(f"the installed ccxt has no exchange {self._id!r}")
-        options: dict[str, Any] = dict(self.profile.ccxt_options)
-        if self.profile.market_types is not None:
-            options["fetchMarkets"] = {"types": list(self.profile.market_types)}
-        config: dict[str, Any] = {
-            "enableRateLimit": True,
-            "timeout": int(timeout_s * 1000),
-            "options": options,
-        }
+        config = self.public_client_config(timeout_s)
         for field, value in (("apiKey", api_key), ("secret", secret), ("password", password), *extra.items()):
             if value:
                 config[field] = value
         return exchange_class(config)
+
+    def public_client_config(self, timeout_s: float | None = None) -> dict[str, Any]:
+        """The ccxt constructor config without credentials (the websocket client uses it too)."""
+        options: dict[str, Any] = dict(self.profile.ccxt_options)
+        if self.profile.market_types is not None:
+            options["fetchMarkets"] = {"types": list(self.profile.market_types)}
+        if timeout_s is None:
+            timeout_s = self._guard.timeout_s
+        return {"enableRateLimit": True, "timeout": int(timeout_s * 1000), "options": options}
 
     def _guard_row_parser(self) -> None:
         """Make one malformed row cost one row, not the whole response, and count the rows ccxt
@@ -281,22 +285,43 @@ class CcxtVenue:
         for _ in range(row_failures):
             report.reject("venue_row_unparseable")
         wanted = self._perpetuals if symbols is None else self._perpetuals.intersection(symbols)
-        self._intervals.begin(now)
-        rows = parsing.funding_rows(
-            self._id,
-            unified,
-            perpetuals=wanted,
-            interval_for=self._intervals.lookup,
-            observed_at=now,
-            report=report,
-            reported_rate_hours=self.profile.reported_rate_hours,
-            next_funding_on_schedule=self.profile.next_funding_on_schedule,
-            exact_fields=self.profile.exact_fields,
-        )
+        rows = self.funding_rows_from(unified, now, report, perpetuals=wanted)
         self.last_funding_report = report
         if report.reasons.get("interval_unknown"):
             await self._probe_history_for_unknown(unified, wanted)
         return rows
+
+    async def prepare_funding(self) -> None:
+        """Markets and the venue-wide interval sources, as a funding fetch asks them first (the
+        websocket stream calls it before it subscribes)."""
+        await self.load_markets()
+        await self._discover_intervals()
+
+    def funding_rows_from(
+        self,
+        unified: Sequence[Any],
+        observed_at: datetime,
+        report: ParseReport,
+        *,
+        perpetuals: frozenset[str] | None = None,
+        exact_fields: parsing.ExactFields | None = None,
+    ) -> list[FundingRate]:
+        """ccxt funding structures -> FundingRate rows, the one normalization of this venue's
+        funding (REST answers and websocket messages alike): its perpetuals only, intervals
+        from what was discovered, its profile's unit quirks. `exact_fields` replaces the
+        profile's where a message puts the venue's strings under other keys."""
+        self._intervals.begin(observed_at)
+        return parsing.funding_rows(
+            self._id,
+            unified,
+            perpetuals=self._perpetuals if perpetuals is None else perpetuals,
+            interval_for=self._intervals.lookup,
+            observed_at=observed_at,
+            report=report,
+            reported_rate_hours=self.profile.reported_rate_hours,
+            next_funding_on_schedule=self.profile.next_funding_on_schedule,
+            exact_fields=self.profile.exact_fields if exact_fields is None else exact_fields,
+        )
 
     async def _fetch_unified_funding(self) -> tuple[list[Any], int]:
         self._row_failures = 0
@@ -556,10 +581,13 @@ class CcxtVenue:
     def health(self) -> VenueHealth:
         health = self._guard.health()
         report = self.last_funding_report
-        if report is None:
+        if report is None and self.stream_status is None:
             return health
         details = dict(health.details)
-        details["funding_rows"] = report.summary()
+        if report is not None:
+            details["funding_rows"] = report.summary()
+        if self.stream_status is not None:
+            details["funding_stream"] = self.stream_status
         return replace(health, details=details)
 
     async def close(self) -> None:

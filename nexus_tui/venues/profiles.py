@@ -3,7 +3,8 @@
 Everything the generic CcxtVenue needs to know about a venue and cannot ask ccxt is here: how its
 funding is fetched (ccxt's unified fetchFundingRates, or a public endpoint through ccxt's implicit
 API), where its funding interval can be discovered and in what order to try, which settle
-currencies its perpetuals use, whether a testnet exists, and any unit quirk in what it reports.
+currencies its perpetuals use, whether a testnet exists, any unit quirk in what it reports, and
+which ccxt.pro method (if any) carries its funding live (`ws`; `ws_note` says why not).
 
 The facts were read from the installed ccxt (each exchange's parseFundingRate, `has` and `urls`)
 and from the venues' API documentation. `documented_interval_hours` is a LAST resort: a row that
@@ -24,6 +25,28 @@ from nexus_tui.core.errors import ConfigError
 class FundingMethod(StrEnum):
     UNIFIED = "fetch_funding_rates"  # ccxt's unified fetchFundingRates
     IMPLICIT = "implicit"  # a public endpoint through ccxt's implicit API (nexus_tui/venues/implicit/)
+
+
+class WsMethod(StrEnum):
+    """The ccxt.pro method a venue's live funding rides on."""
+
+    FUNDING_RATES = "watch_funding_rates"  # funding-rate structures, many symbols a subscription
+    MARK_PRICES = "watch_mark_prices"  # mark-price tickers whose venue payload carries funding
+    TICKERS = "watch_tickers"  # tickers whose venue payload carries funding
+    TICKER = "watch_ticker"  # the same, one symbol a call (the venue has no multi-symbol channel)
+
+
+@dataclass(frozen=True, slots=True)
+class WsFunding:
+    """How a venue's funding is watched over its websocket (venues/ccxt_stream.py)."""
+
+    method: WsMethod
+    # A ticker is not a funding structure: these are the keys in its `info` (the venue's own
+    # payload) of the rate, the next settlement time, the mark and the index price. None for
+    # FUNDING_RATES, whose structures ccxt maps itself (the profile's exact_fields apply).
+    ticker_fields: tuple[str, str | None, str | None, str | None] | None = None
+    whole_venue: bool = False  # one all-market stream, subscribed without symbols
+    per_settle: bool = False  # one subscription per settle currency (ccxt picks the channel from it)
 
 
 class IntervalSource(StrEnum):
@@ -66,8 +89,14 @@ class VenueProfile:
     # keys of the venue's own strings for (rate, mark, index) inside ccxt's `info`: read as
     # Decimal from there they keep every digit (ccxt's unified numbers are floats)
     exact_fields: tuple[str | None, str | None, str | None] | None = None
-    ws_funding: bool = False  # ccxt.pro can watch funding (watchFundingRate[s])
+    # live funding over ccxt.pro; None = REST polling only, and `ws_note` says why
+    ws: WsFunding | None = None
+    ws_note: str = ""
     notes: str = ""
+
+    @property
+    def ws_funding(self) -> bool:
+        return self.ws is not None
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -90,7 +119,9 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
             unlisted_interval_hours=8,
             # only while fundingInfo is unreachable (retried every refresh); rows are flagged
             documented_interval_hours=8,
-            ws_funding=False,  # ccxt.pro has watchMarkPrices; funding rides on it, not watched yet
+            # the all-market mark price stream (!markPrice@arr, every second) carries the rate
+            # ("r") and the next settlement ("T"): Binance's USDⓈ-M mark price stream docs
+            ws=WsFunding(WsMethod.MARK_PRICES, ("r", "T", "p", "i"), whole_venue=True),
             notes="premiumIndex has no interval; fundingInfo names the non-standard ones",
         ),
         "bybit": VenueProfile(
@@ -105,6 +136,8 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
             ccxt_options=_frozen({"defaultType": "swap", "defaultSubType": "linear"}),
             market_info_interval="fundingInterval",  # minutes, in instruments-info
             market_info_unit_ms=60_000,
+            # linear tickers carry fundingRate and nextFundingTime (ccxt merges deltas into info)
+            ws=WsFunding(WsMethod.TICKERS, ("fundingRate", "nextFundingTime", "markPrice", "indexPrice")),
             notes="interval in the row only when markets are loaded (ccxt reads market info)",
         ),
         "okx": VenueProfile(
@@ -116,7 +149,8 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
             sandbox=True,
             credentials=("apiKey", "secret", "password"),
             market_types=("spot", "swap"),
-            ws_funding=True,
+            # the funding-rate channel (OKX pushes each swap every 30 to 90 s)
+            ws=WsFunding(WsMethod.FUNDING_RATES),
             notes="interval = nextFundingTime - fundingTime (instId=ANY returns every swap)",
         ),
         "hyperliquid": VenueProfile(
@@ -130,6 +164,9 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
             market_types=("spot", "swap"),
             uniform_interval=True,
             next_funding_on_schedule=True,
+            # per-coin activeAssetCtx carries "funding" (ccxt's watchTicker); watchTickers is
+            # allMids, mid prices only
+            ws=WsFunding(WsMethod.TICKER, ("funding", None, "markPx", "oraclePx")),
             notes="hourly since June 2023 (8-hourly before: see the recorded fundingHistory)",
         ),
         "dydx": VenueProfile(
@@ -141,6 +178,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
             credentials=("walletAddress", "privateKey"),
             uniform_interval=True,
             documented_interval_hours=1,
+            ws_note="ccxt.pro watches nothing public on dydx",
             notes="indexer /v4/perpetualMarkets nextFundingRate is the hourly rate",
         ),
         "gate": VenueProfile(
@@ -153,6 +191,9 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
             credentials=("apiKey", "secret"),
             market_types=("spot", "swap"),
             funding_params=(_frozen({"settle": "usdt"}),),
+            # futures.tickers carries funding_rate, mark_price and index_price, not the next
+            # settlement (kept from the REST row)
+            ws=WsFunding(WsMethod.TICKERS, ("funding_rate", None, "mark_price", "index_price")),
             notes="one /futures/{settle}/contracts call; funding_interval in seconds",
         ),
         "kucoinfutures": VenueProfile(
@@ -165,7 +206,10 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
             market_types=("swap",),
             market_info_interval="fundingRateGranularity",
             market_info_unit_ms=1,
-            ws_funding=True,
+            ws_note=(
+                "ccxt.pro's watchFundingRate is the unified-account 'funding-fee' channel, one "
+                "symbol a subscription, with no documented push cadence"
+            ),
             notes="granularity in ms; funding-index symbols (.XBTUSDTMFPI8H) are not markets",
         ),
         "bitget": VenueProfile(
@@ -182,6 +226,13 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
                 _frozen({"method": "publicMixGetV2MixMarketCurrentFundRate", "productType": "USDT-FUTURES"}),
                 _frozen({"method": "publicMixGetV2MixMarketCurrentFundRate", "productType": "USDC-FUTURES"}),
             ),
+            # contract tickers carry fundingRate and nextFundingTime; ccxt takes the product
+            # type (USDT-/USDC-FUTURES) of a subscription from its first symbol
+            ws=WsFunding(
+                WsMethod.TICKERS,
+                ("fundingRate", "nextFundingTime", "markPrice", "indexPrice"),
+                per_settle=True,
+            ),
         ),
         "paradex": VenueProfile(
             exchange_id="paradex",
@@ -192,7 +243,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
             sandbox=True,
             credentials=("walletAddress", "privateKey"),
             market_info_interval="funding_period_hours",
-            ws_funding=True,
+            ws=WsFunding(WsMethod.FUNDING_RATES),  # funding_data carries funding_period_hours
             notes="the rate is per funding_period_hours of the market",
         ),
         "lighter": VenueProfile(
@@ -206,6 +257,10 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
             uniform_interval=True,
             reported_rate_hours=8,
             documented_interval_hours=1,
+            ws_note=(
+                "market_stats carries funding_rate and current_funding_rate in a unit the docs "
+                "do not state (the REST figure is an 8-hour one)"
+            ),
             notes="funding-rates quotes an 8 h figure; Lighter settles every hour; no history in ccxt",
         ),
         "extended": VenueProfile(
@@ -217,7 +272,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType(
             credentials=("apiKey", "privateKey"),
             uniform_interval=True,
             documented_interval_hours=1,
-            ws_funding=True,
+            ws_note="ccxt.pro's watchFundingRate opens one socket per market (/funding/<market>)",
             notes="/api/v1/info/markets marketStats; nextFundingRate there is a timestamp",
         ),
     }
