@@ -205,6 +205,10 @@ class CcxtVenue:
         return self._guard
 
     @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
     def has_private(self) -> bool:
         return all(getattr(self._exchange, field, None) for field in self.profile.credentials)
 
