@@ -23,6 +23,7 @@ from nexus_tui.core.events import EventBus
 from nexus_tui.engine import Engine, ServiceFactory
 from nexus_tui.market.funding_book import FundingBook
 from nexus_tui.market.refresh import FundingRefresher
+from nexus_tui.market.stream_feed import StreamedFunding
 from nexus_tui.strategy.params import params_from_config
 from nexus_tui.strategy.service import OpportunityService
 from nexus_tui.venues.latency_probe import LatencyProbe
@@ -90,8 +91,14 @@ def build_engine(
         request_timeout_s=float(_setting(config, "data", "request_timeout_seconds", default=10.0)),
         before_refresh=wiring.before_refresh,
     )
+    websockets = bool(_setting(config, "data", "websockets", default=True))
     for venue in wiring.venues:
-        refresher.add_venue(venue)
+        streamed = funding_stream(venue, config, clock, book, refresher) if websockets else None
+        if streamed is None:
+            refresher.add_venue(venue)
+            continue
+        refresher.add_venue(venue, fetch=streamed.fetch_rest)
+        engine.add_service(f"funding.stream:{venue.id}", streamed.run)
     if mode != "sim":
         for name, service in secondary_feeds(config, clock, book, bus, refresher).items():
             engine.add_service(name, service)
@@ -147,6 +154,38 @@ def _sim_market(clock: Clock, seed: int) -> MarketWiring:
     # Each SimVenue brings the market up to the clock before answering; the service keeps
     # settlements and liquidations on time while nobody is asking.
     return MarketWiring(list(market.venues()), services={"sim.market": keep_moving})
+
+
+def funding_stream(
+    venue: Venue, config: Any, clock: Clock, book: FundingBook, refresher: FundingRefresher
+) -> StreamedFunding | None:
+    """The venue's websocket funding feed when its profile has one (real venues only); the
+    REST poll slows to a safety net while the stream is live and resumes when it drops."""
+    profile = getattr(venue, "profile", None)
+    if getattr(profile, "ws", None) is None:
+        return None
+    from nexus_tui.venues.ccxt_stream import CcxtFundingStream  # loads ccxt.pro: only when used
+    from nexus_tui.venues.ccxt_venue import CcxtVenue
+
+    if not isinstance(venue, CcxtVenue):
+        return None
+    poll_s = float(_setting(config, "data", "exchange_refresh_seconds", default=5.0))
+    stale_s = float(_setting(config, "data", "stale_after_seconds", default=30.0))
+    # quiet symbols get a REST row before the book would call them stale
+    safety_net_s = max(poll_s, stale_s / 2)
+
+    def follow(live: bool) -> None:
+        refresher.set_interval(venue.id, safety_net_s if live else poll_s, due_now=not live)
+
+    return StreamedFunding(
+        CcxtFundingStream(venue, silence_s=stale_s),
+        book,
+        clock,
+        venue.fetch_funding_rates,
+        republish_s=poll_s,
+        covered_s=safety_net_s,
+        on_live=follow,
+    )
 
 
 def secondary_feeds(

@@ -183,6 +183,13 @@ class DataConfig(Section):
         default=30.0, description="A venue's data older than this is flagged stale and not traded on."
     )
     request_timeout_seconds: Seconds = Field(default=10.0, description="Timeout of one venue API call.")
+    websockets: bool = Field(
+        default=True,
+        description=(
+            "Stream funding over websockets where the venue offers it (REST polling stays as "
+            "fallback and a slower safety net)."
+        ),
+    )
     arbitragescanner: ArbitrageScannerConfig = Field(
         default_factory=ArbitrageScannerConfig, description="The secondary funding source."
     )

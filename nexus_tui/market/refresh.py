@@ -103,13 +103,29 @@ class FundingRefresher:
         # Set while the scheduler sleeps: a fetch that lands wakes it to reschedule.
         self._wake: asyncio.Future[None] | None = None
 
-    def add_venue(self, venue: Venue, interval_s: float | None = None) -> None:
-        """Poll `venue.fetch_funding_rates()` as the authoritative source for that venue."""
+    def add_venue(
+        self, venue: Venue, interval_s: float | None = None, fetch: FetchRates | None = None
+    ) -> None:
+        """Poll `venue.fetch_funding_rates()` as the authoritative source for that venue.
+        `fetch` polls that instead (a streamed venue's REST side: market/stream_feed.py)."""
         guard = getattr(venue, "guard", None)  # CcxtVenue's VenueGuard; a simulated venue has none
         request_timeout_s = getattr(guard, "timeout_s", None)
         timeout_s = self._deadline(venue.id, request_timeout_s)
         interval = interval_s or self.interval_s
-        self._add(FeedState(venue.id, venue.fetch_funding_rates, interval, venue.id, timeout_s))
+        self._add(FeedState(venue.id, fetch or venue.fetch_funding_rates, interval, venue.id, timeout_s))
+
+    def set_interval(self, name: str, interval_s: float, *, due_now: bool = False) -> None:
+        """Poll feed `name` every `interval_s` from now on (a streamed venue's REST poll slows
+        while its stream is live); `due_now` polls it at once (the stream just dropped), unless
+        it is backing off after failures."""
+        if interval_s <= 0:
+            raise ValueError("interval_s must be positive")
+        feed = self.feeds[name]
+        feed.interval_s = interval_s
+        if due_now and not feed.failures:
+            feed.next_due_s = min(feed.next_due_s, self._now_s())
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
 
     def add_secondary(
         self,
