@@ -27,7 +27,7 @@ from nexus_tui.core.clock import Clock
 from nexus_tui.core.events import Event, EventBus, Subscription
 from nexus_tui.core.models import FundingRate, FundingSource, split_symbol
 from nexus_tui.core.money import apr_from_hourly, hourly
-from nexus_tui.market.anomaly import GuardLimits, jump_band, reason_kind, screen
+from nexus_tui.market.anomaly import GuardLimits, clean_row_checker, jump_band, reason_kind, screen
 from nexus_tui.market.history import SeriesHistory
 from nexus_tui.market.reconcile import Role, Verdict, choose, compare
 
@@ -206,7 +206,8 @@ class FundingBook:
         self._bucket_s = int(history_bucket_s)
         self._history_points = max(1, (int(history_hours) * 3600) // self._bucket_s)
         self._bus = bus or EventBus()
-        self._series: dict[tuple[str, str], _Series] = {}
+        self._series: dict[tuple[str, str], _Series] = {}  # first-seen order, for snapshots
+        self._by_venue: dict[str, dict[str, _Series]] = {}  # the same series, found without a key tuple
         self._down: set[str] = set()
         self._venue_newest: dict[str, float] = {}
         self._stale_venues: set[str] = set()
@@ -230,10 +231,11 @@ class FundingBook:
         now = self._clock.now()
         now_s = now.timestamp()
         limits = self.limits
+        clean = clean_row_checker(limits, now_s)
         stale_after = self.stale_after_s
         tolerance = self.tolerance
         bucket_s = self._bucket_s
-        series = self._series
+        by_venue = self._by_venue
         down = self._down
 
         accepted = ignored = jumps = discrepancies = rejected = 0
@@ -243,24 +245,37 @@ class FundingBook:
         new_discrepancies: dict[str, list[str]] = {}
         new_jumps: dict[str, list[str]] = {}
         # Rows arrive grouped by venue: count per run of one venue, not per row.
-        run_venue: str | None = None
+        run_venue = ""  # venues are never empty (the guard rejects such rows)
         run_count = 0
         run_newest = _NEVER
+        venue_series: dict[str, _Series] = {}
 
         for raw in rows:
-            screened = screen(raw, limits, now_s)
-            if isinstance(screened, str):
-                rejected += 1
-                rejection = Rejection(_field(raw, "venue"), _field(raw, "symbol"), screened)
-                if len(rejections) < _MAX_KEPT_REJECTIONS:
-                    rejections.append(rejection)
-                rejected_venues.setdefault(rejection.venue, []).append(rejection)
-                continue
-            row, ts_s = screened
+            try:
+                ts_s = clean(raw)
+            except Exception:  # a garbage object: the careful path below says why
+                ts_s = None
+            if ts_s is not None:
+                row: FundingRate = raw
+            else:
+                screened = screen(raw, limits, now_s)
+                if isinstance(screened, str):
+                    rejected += 1
+                    rejection = Rejection(_field(raw, "venue"), _field(raw, "symbol"), screened)
+                    if len(rejections) < _MAX_KEPT_REJECTIONS:
+                        rejections.append(rejection)
+                    rejected_venues.setdefault(rejection.venue, []).append(rejection)
+                    continue
+                row, ts_s = screened
             venue = row.venue
-            st = series.get((venue, row.symbol))
+            if venue != run_venue:
+                if run_count:  # a run of rows all ignored as out of order updated nothing
+                    self._count_run(per_venue, run_venue, run_count, run_newest)
+                run_venue, run_count, run_newest = venue, 0, _NEVER
+                venue_series = by_venue.get(venue) or by_venue.setdefault(venue, {})
+            st = venue_series.get(row.symbol)
             if st is None:
-                st = series[(venue, row.symbol)] = _Series(venue, row.symbol, self._history_points)
+                st = self._add_series(venue, row.symbol)
 
             secondary = st.secondary
             if row.source is _SECONDARY:
@@ -313,14 +328,10 @@ class FundingBook:
                 st.jump = jumped
 
             accepted += 1
-            if venue != run_venue:
-                if run_venue is not None:
-                    self._count_run(per_venue, run_venue, run_count, run_newest)
-                run_venue, run_count, run_newest = venue, 0, _NEVER
             run_count += 1
             if ts_s > run_newest:
                 run_newest = ts_s
-        if run_venue is not None:
+        if run_count:
             self._count_run(per_venue, run_venue, run_count, run_newest)
 
         self._accepted += accepted
@@ -330,6 +341,12 @@ class FundingBook:
             self.version += 1
         self._announce(now, per_venue, rejected_venues, new_discrepancies, new_jumps)
         return IngestReport(accepted, rejected, ignored, jumps, discrepancies, tuple(rejections))
+
+    def _add_series(self, venue: str, symbol: str) -> _Series:
+        st = _Series(venue, symbol, self._history_points)
+        self._series[(venue, symbol)] = st
+        self._by_venue.setdefault(venue, {})[symbol] = st
+        return st
 
     def _count_run(self, per_venue: dict[str, int], venue: str, count: int, newest_s: float) -> None:
         per_venue[venue] = per_venue.get(venue, 0) + count
@@ -357,10 +374,9 @@ class FundingBook:
             if isinstance(screened, str):
                 continue
             row, ts_s = screened
-            key = (row.venue, row.symbol)
-            st = self._series.get(key)
+            st = self._series.get((row.venue, row.symbol))
             if st is None:
-                st = self._series[key] = _Series(row.venue, row.symbol, self._history_points)
+                st = self._add_series(row.venue, row.symbol)
             st.history.record(int(ts_s // self._bucket_s) * self._bucket_s, float(row.rate))
             kept += 1
         if kept:
