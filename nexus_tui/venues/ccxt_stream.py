@@ -143,10 +143,14 @@ class CcxtFundingStream:
         REST rows carry (Gate, Bitget, Hyperliquid) would be unknown to the stream's rows: the
         first open asks for one (its rows are the REST poll's to publish, not ours)."""
         await self.close_watchers()
-        if self.venue.last_funding_report is None:
-            await self.venue.fetch_funding_rates()
-        else:
-            await self.venue.prepare_funding()
+        try:
+            if self.venue.last_funding_report is None:
+                await self.venue.fetch_funding_rates()
+            else:
+                await self.venue.prepare_funding()
+        except VenueError as exc:  # already charged by the guard the REST call went through
+            self.venue.stream_status = f"websocket not started ({exc}); REST polling"
+            raise
         if self._pro is None:
             self._pro = make_pro_client(self.venue)
         exchange = self.venue.exchange
