@@ -6,6 +6,14 @@ tickers (volume, open interest) on their own slower timers, and fetches order bo
 the legs of the best opportunities, so those are costed at size (SCORED) while the rest are
 costed on fees and quoted spreads (DETECTED). Each scan is kept on `latest` and announced as
 "opportunities.updated" (coalesced: a slow screen only ever sees the newest).
+
+Book freshness and a steady state. A book older than `book_max_age_s` (on the engine's clock, the
+clock the market moves on) is dropped: it no longer says what a fill costs. Each cycle re-fetches
+the books it holds for the best opportunities once they are `book_refresh_after_s` old, and it
+does so *before* the scan that would drop them. So however far the clock moves between two
+cycles (at `--speed 100` a cycle can span more than the max age), a book still wanted is replaced
+before it can age out, and a row never reads DETECTED between two SCORED scans. What still turns
+a row DETECTED is real: its book fetch failed past the max age, or it fell out of the best.
 """
 
 from __future__ import annotations
@@ -14,12 +22,13 @@ import asyncio
 import logging
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from nexus_tui.core.errors import NexusError
-from nexus_tui.core.models import MarketInfo, OrderBook
-from nexus_tui.strategy.models import Opportunity, ScanResult
+from nexus_tui.core.models import MarketInfo, OrderBook, split_symbol
+from nexus_tui.strategy.models import LegRow, Opportunity, ScanResult
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.scanner import Scanner
 
@@ -29,6 +38,30 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENT = "opportunities.updated"
+
+MarketKey = tuple[str, str]  # (venue, symbol)
+
+
+@dataclass(frozen=True, slots=True)
+class AssetExplanation:
+    """What the engine makes of one base asset now: its listed trades and the obvious ones it does
+    not list, each with the reasons (the trader's "why not?")."""
+
+    asset: str  # the base asset (what was asked, upper-cased, a symbol reduced to its base)
+    as_of: datetime
+    venues: tuple[str, ...]  # venues with a perp of it in the scanner (empty: not known)
+    listed: tuple[Opportunity, ...]  # its viable trades in the latest scan, best first
+    rejected: tuple[Opportunity, ...]  # the obvious trades that are not viable; `.reasons` says why
+
+    @property
+    def known(self) -> bool:
+        return bool(self.venues)
+
+
+def asset_of(text: str) -> str:
+    """`btc`, `BTC`, `BTC/USDT:USDT` -> `BTC` (the scanner keys assets by their base, upper case)."""
+    text = text.strip().upper()
+    return split_symbol(text)[0] if "/" in text else text
 
 
 class OpportunityService:
@@ -40,8 +73,10 @@ class OpportunityService:
         min_interval_s: float = 1.0,
         idle_rescan_s: float = 5.0,
         books_for_top: int = 20,
+        books_keep_top: int | None = None,
         book_depth: int = 20,
         book_max_age_s: float = 30.0,
+        book_refresh_after_s: float | None = None,
         markets_every_s: float = 3600.0,
         tickers_every_s: float = 60.0,
         concurrency: int = 4,
@@ -52,8 +87,18 @@ class OpportunityService:
         self.min_interval_s = min_interval_s
         self.idle_rescan_s = idle_rescan_s
         self.books_for_top = books_for_top
+        # Hysteresis on rank: a book is first fetched for an opportunity in the best
+        # `books_for_top`, and kept fresh while it stays in the best `books_keep_top`. With one
+        # edge, a row walked at rank 20 that the book's true cost pushed to 21 would age back
+        # to DETECTED, look cheaper, climb back to 20 and be fetched again, over and over.
+        self.books_keep_top = 2 * books_for_top if books_keep_top is None else books_keep_top
         self.book_depth = book_depth
         self.book_max_age_s = book_max_age_s
+        # Half the max age: a book is replaced with a whole half-life to spare, so even a fetch
+        # that is slow (or a cycle that comes late) lands before the old book would be dropped.
+        self.book_refresh_after_s = (
+            book_max_age_s / 2 if book_refresh_after_s is None else book_refresh_after_s
+        )
         self.markets_every_s = markets_every_s
         self.tickers_every_s = tickers_every_s
         self._limit = asyncio.Semaphore(concurrency)
@@ -62,10 +107,11 @@ class OpportunityService:
         self.latest: ScanResult | None = None
         self.scans = 0
         self._book_version = -1
-        self._book_fetched: dict[tuple[str, str], datetime] = {}
+        self._book_fetched: dict[MarketKey, datetime] = {}  # when each held book arrived
+        self._book_asked: dict[MarketKey, datetime] = {}  # when it was last asked for (even if it failed)
+        self._books_in_flight: set[MarketKey] = set()
         self._markets_at: datetime | None = None
         self._tickers_at: datetime | None = None
-        self._books_at: datetime | None = None
 
     @property
     def params(self) -> StrategyParams:
@@ -107,23 +153,79 @@ class OpportunityService:
         self._tickers_at = self.engine.clock.now()
 
     async def refresh_books(self, opportunities: Iterable[Opportunity] | None = None) -> int:
-        """Order books for the legs of the best opportunities; returns how many were fetched."""
+        """Order books for the legs of `opportunities` (the best `books_for_top` by default), all
+        of them now; returns how many were fetched."""
         if opportunities is None:
             opportunities = self.latest.opportunities[: self.books_for_top] if self.latest else ()
-        wanted: list[tuple[str, str]] = []
+        wanted: dict[MarketKey, None] = {}
         for opp in opportunities:
-            for leg in (opp.long, opp.short):
-                key = (leg.venue, leg.symbol)
-                if key not in wanted:
-                    wanted.append(key)
-        books = await asyncio.gather(*(self._fetch_book(venue, symbol) for venue, symbol in wanted))
+            wanted.setdefault((opp.long.venue, opp.long.symbol))
+            wanted.setdefault((opp.short.venue, opp.short.symbol))
+        return await self._fetch_books(list(wanted))
+
+    def books_wanted(self) -> list[MarketKey]:
+        """The markets whose books the latest ranking wants walked, best first: both legs of each
+        of the best `books_for_top`; of those down to `books_keep_top` that hold a book; and of
+        those that went lately (still in `expired`) holding a book.
+
+        The last is hysteresis too: a trade that passes on fees and quoted spreads but fails once
+        its books are walked (the fill's price impact, the gap between the entry prices) goes; if
+        its books then aged out, the next scan would list it again on fees, fetch, and drop it,
+        every max age. Kept walked while it is remembered as gone, it stays gone."""
+        latest = self.latest
+        if latest is None:
+            return []
+        held = self._book_fetched
+        wanted: dict[MarketKey, None] = {}
+        for rank, opp in enumerate(latest.opportunities[: self.books_keep_top]):
+            legs = ((opp.long.venue, opp.long.symbol), (opp.short.venue, opp.short.symbol))
+            if rank < self.books_for_top or legs[0] in held or legs[1] in held:
+                wanted.setdefault(legs[0])
+                wanted.setdefault(legs[1])
+        kept_gone = 0
+        for gone in latest.expired:
+            if kept_gone >= self.books_for_top:
+                break
+            opp = gone.opportunity
+            legs = ((opp.long.venue, opp.long.symbol), (opp.short.venue, opp.short.symbol))
+            if legs[0] in held or legs[1] in held:
+                kept_gone += 1
+                wanted.setdefault(legs[0])
+                wanted.setdefault(legs[1])
+        return list(wanted)
+
+    def books_due(self, now: datetime) -> list[MarketKey]:
+        """Wanted books never asked for, or last asked for `book_refresh_after_s` ago or more (a
+        failed fetch waits as long before it is tried again)."""
+        due = []
+        for key in self.books_wanted():
+            if key in self._books_in_flight:
+                continue
+            asked = self._book_asked.get(key)
+            if asked is None or (now - asked).total_seconds() >= self.book_refresh_after_s:
+                due.append(key)
+        return due
+
+    async def refresh_due_books(self) -> int:
+        """Fetch the books that are due (see `books_due`); returns how many arrived."""
+        due = self.books_due(self.engine.clock.now())
+        return await self._fetch_books(due) if due else 0
+
+    async def _fetch_books(self, keys: list[MarketKey]) -> int:
+        asked = self.engine.clock.now()
+        for key in keys:
+            self._book_asked[key] = asked
+        self._books_in_flight.update(keys)
+        try:
+            books = await asyncio.gather(*(self._fetch_book(venue, symbol) for venue, symbol in keys))
+        finally:
+            self._books_in_flight.difference_update(keys)
         fetched = [book for book in books if book is not None]
         with self._lock:
             self.scanner.update_order_books(fetched)
         now = self.engine.clock.now()
         for book in fetched:
             self._book_fetched[(book.venue, book.symbol)] = now
-        self._books_at = now
         return len(fetched)
 
     async def _fetch_book(self, venue_id: str, symbol: str) -> OrderBook | None:
@@ -138,11 +240,29 @@ class OpportunityService:
             return None
 
     def _drop_old_books(self, now: datetime) -> None:
-        """A book older than book_max_age_s no longer says what a fill would cost."""
-        old = [k for k, at in self._book_fetched.items() if (now - at).total_seconds() > self.book_max_age_s]
+        """A book older than book_max_age_s no longer says what a fill would cost.
+
+        Except while its replacement is in flight (a scan that does not come from `cycle`, which
+        fetches first, can fall inside a fetch): the row keeps SCORED until the new book lands
+        or the fetch fails, which the venue's request timeout bounds."""
+        max_age = self.book_max_age_s
+        in_flight = self._books_in_flight
+        old = [
+            key
+            for key, at in self._book_fetched.items()
+            if (now - at).total_seconds() > max_age and key not in in_flight
+        ]
         for key in old:
             del self._book_fetched[key]
         self.scanner.drop_order_books(old)
+        # Forget old attempts at books nobody held or wants now (the map would only grow).
+        forgotten = [
+            key
+            for key, at in self._book_asked.items()
+            if key not in self._book_fetched and key not in in_flight and (now - at).total_seconds() > max_age
+        ]
+        for key in forgotten:
+            del self._book_asked[key]
 
     # -- scanning ----------------------------------------------------------------------------
     def rescan(self) -> ScanResult:
@@ -209,6 +329,31 @@ class OpportunityService:
         with self._lock:
             return self.scanner.explain(asset, self.engine.clock.now())
 
+    def explain_asset(self, asset: str) -> AssetExplanation:
+        """`explain`, with what a reader needs around it: the asset's venues and listed trades.
+
+        Costs well under a millisecond (two trades costed in full), but it waits for the scanner
+        while a scan runs in its worker thread: call it off the UI thread (`explain_asset_async`).
+        """
+        base = asset_of(asset)
+        now = self.engine.clock.now()
+        with self._lock:
+            rows: list[LegRow] = [row for row in self.scanner.rows() if row.base == base]
+            rejected = self.scanner.explain(base, now) if rows else ()
+        latest = self.latest
+        listed = tuple(o for o in latest.opportunities if o.base == base) if latest else ()
+        return AssetExplanation(
+            asset=base,
+            as_of=now,
+            venues=tuple(sorted({row.venue for row in rows})),
+            listed=listed,
+            rejected=rejected,
+        )
+
+    async def explain_asset_async(self, asset: str) -> AssetExplanation:
+        """`explain_asset` in a worker thread, so the screens never wait for a scan."""
+        return await asyncio.to_thread(self.explain_asset, asset)
+
     # -- the engine service --------------------------------------------------------------------
     async def run(self, engine: Engine) -> None:
         clock = engine.clock
@@ -230,14 +375,17 @@ class OpportunityService:
                 if wait > 0:
                     await clock.sleep(wait)
                     events.drain()
-                await self._refresh_due()
-                await self.rescan_async()
-                if self._due(self._books_at, self.book_max_age_s / 2):
-                    await self.refresh_books()
-                    await self.rescan_async()
+                await self.cycle()
                 last = clock.now()
         finally:
             events.close()
+
+    async def cycle(self) -> ScanResult:
+        """One turn of the running service: the markets and tickers that are due, then the books
+        that are due, then the scan (books first: see the module's note on a steady state)."""
+        await self._refresh_due()
+        await self.refresh_due_books()
+        return await self.rescan_async()
 
     async def _refresh_due(self) -> None:
         if self._due(self._markets_at, self.markets_every_s):
