@@ -146,6 +146,8 @@ class _Series:
         "band_at",
         "base",
         "history",
+        "judged_bucket",
+        "judged_value",
         "jump",
         "primary",
         "primary_ts",
@@ -172,6 +174,9 @@ class _Series:
         self.history = SeriesHistory(history_points)
         self.band: tuple[float, float] | None = None  # normal range for the next value (jumps)
         self.band_at = 0  # history.appended when `band` was derived
+        # the shown rate and bucket `jump` was last judged on (and written to the history with)
+        self.judged_value = math.nan
+        self.judged_bucket = -1
 
 
 class FundingBook:
@@ -315,12 +320,19 @@ class FundingBook:
 
             if effective:
                 value = float(row.rate)
+                bucket = int(ts_s // bucket_s) * bucket_s
                 history = st.history
-                history.record(int(ts_s // bucket_s) * bucket_s, value)
-                if st.band_at != history.appended:
-                    self._refresh_band(st)
-                band = st.band
-                jumped = band is not None and abs(value - band[0]) > band[1]
+                if value == st.judged_value and bucket == st.judged_bucket and st.band_at == history.appended:
+                    # The rate shown a moment ago, in the same bucket, against the same band (the
+                    # usual case between settlements): the chart already holds it, the verdict stands.
+                    jumped = st.jump
+                else:
+                    history.record(bucket, value)
+                    if st.band_at != history.appended:
+                        self._refresh_band(st)
+                    band = st.band
+                    jumped = band is not None and abs(value - band[0]) > band[1]
+                    st.judged_value, st.judged_bucket = value, bucket
                 if jumped:
                     jumps += 1
                     if not st.jump:
@@ -378,6 +390,7 @@ class FundingBook:
             if st is None:
                 st = self._add_series(row.venue, row.symbol)
             st.history.record(int(ts_s // self._bucket_s) * self._bucket_s, float(row.rate))
+            st.judged_bucket = -1  # the chart changed under the last verdict: judge afresh
             kept += 1
         if kept:
             self.version += 1

@@ -150,6 +150,29 @@ def test_sudden_jump_is_flagged_but_kept(book: FundingBook, clock: ManualClock) 
     assert "jump" not in book.quotes()[0].flags
 
 
+def test_a_jump_repeated_within_the_hour_stays_flagged_and_is_announced_once(
+    book: FundingBook, clock: ManualClock
+) -> None:
+    _steady_day(book, clock)
+    sub = book.subscribe()
+    for minute in (5, 6, 7):
+        clock.set(T0 + timedelta(hours=24, minutes=minute))
+        report = book.ingest([rate("0.0025", ts=clock.now())])
+        assert (report.accepted, report.jumps) == (1, 1)
+        assert "jump" in book.quotes()[0].flags
+    assert [e.kind for e in sub.drain()].count("funding.jump") == 1
+    assert book.stats.jump_episodes == 1
+
+
+def test_rows_carrying_a_venue_caveat_pass_the_guard_unchanged(book: FundingBook) -> None:
+    row = rate("0.0001", flags=("interval_assumed",))
+    report = book.ingest([row])
+    assert report.accepted == 1
+    quote = book.quotes()[0]
+    assert "interval_assumed" in quote.flags
+    assert quote.as_funding_rate() == row
+
+
 def test_ordinary_moves_are_not_jumps(book: FundingBook, clock: ManualClock) -> None:
     _steady_day(book, clock)
     clock.set(T0 + timedelta(hours=24, minutes=5))

@@ -170,6 +170,34 @@ def test_backfill_fills_the_chart_without_becoming_the_quote(book: FundingBook) 
     assert [v for _, v in book.history("sim:binance", "BTC/USDT:USDT")] == [0.0001, 0.0002, 0.0003]
 
 
+def test_an_unchanged_rate_after_a_backfill_in_its_hour_is_charted_again(
+    book: FundingBook, clock: ManualClock
+) -> None:
+    # the book skips re-writing a rate it has just charted; a backfill into the same hour
+    # changes the chart underneath, so the next unchanged rate must be written again
+    clock.set(T0 + timedelta(minutes=30))
+    book.ingest([rate("0.0001", ts=T0 + timedelta(minutes=5))])
+    book.backfill([rate("0.0005", ts=T0 + timedelta(minutes=10))])
+    assert [v for _, v in book.history("sim:binance", "BTC/USDT:USDT")] == [0.0005]
+    book.ingest([rate("0.0001", ts=T0 + timedelta(minutes=15))])
+    assert [v for _, v in book.history("sim:binance", "BTC/USDT:USDT")] == [0.0001]
+
+
+async def test_a_venue_whose_rows_all_arrive_out_of_order_announces_no_update(book: FundingBook) -> None:
+    book.ingest([rate("0.0001", venue="bybit", ts=T0), rate("0.0001", ts=T0)])
+    sub = book.subscribe(maxsize=10)
+    report = book.ingest(
+        [
+            rate("0.0002", venue="bybit", ts=T0 - timedelta(seconds=5)),
+            rate("0.0002", ts=T0 + timedelta(seconds=5)),
+        ]
+    )
+    assert (report.accepted, report.ignored) == (1, 1)
+    assert [(e.kind, e.data["venue"], e.data["rows"]) for e in sub.drain()] == [
+        ("funding.updated", "sim:binance", 1)
+    ]
+
+
 async def test_updates_publish_one_coalesced_event_per_venue(book: FundingBook) -> None:
     sub = book.subscribe(maxsize=10)
     for _ in range(3):
