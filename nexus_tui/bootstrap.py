@@ -10,7 +10,6 @@ book (today the simulated market; real ccxt venues for paper/live extend it), an
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from typing import Any
 from nexus_tui.core.clock import AcceleratedClock, Clock, SystemClock
 from nexus_tui.core.errors import BadInput, ConfigError
 from nexus_tui.core.events import EventBus
-from nexus_tui.engine import Engine, ServiceFactory
+from nexus_tui.engine import Closer, Engine, ServiceFactory
 from nexus_tui.market.funding_book import FundingBook
 from nexus_tui.market.refresh import FundingRefresher
 from nexus_tui.market.stream_feed import StreamedFunding
@@ -99,9 +98,12 @@ def build_engine(
             continue
         refresher.add_venue(venue, fetch=streamed.fetch_rest)
         engine.add_service(f"funding.stream:{venue.id}", streamed.run)
+        # the service closes its stream when cancelled; this also covers a service cancelled
+        # before it ever ran
+        engine.add_closer(f"funding.stream:{venue.id}", streamed.stream.close)
     if mode != "sim":
-        for name, service in secondary_feeds(config, clock, book, bus, refresher).items():
-            engine.add_service(name, service)
+        for name, close in secondary_feeds(config, clock, book, bus, refresher).items():
+            engine.add_closer(name, close)
     engine.funding_refresher = refresher
     engine.add_service("funding.refresh", refresher.run)
     latency = LatencyProbe(wiring.venues, clock)  # only guarded (real) venues: none in sim
@@ -190,11 +192,11 @@ def funding_stream(
 
 def secondary_feeds(
     config: Any, clock: Clock, book: FundingBook, bus: EventBus, refresher: FundingRefresher
-) -> dict[str, ServiceFactory]:
+) -> dict[str, Closer]:
     """ArbitrageScanner as the book's secondary source (paper/live only: sim has its own data).
 
-    Returns the services that own the feed's resources (its HTTP session is closed when the
-    engine stops).
+    Returns what closes the feed's resources (its HTTP session), for Engine.stop() to call
+    whether or not the engine ran: a headless command refreshes without starting it.
     """
     scanner = _setting(config, "data", "arbitragescanner", default=None)
     if scanner is None or not getattr(scanner, "enabled", False):
@@ -223,13 +225,7 @@ def secondary_feeds(
         request_timeout_s=client.guard.timeout_s,
     )
 
-    async def hold_then_close(engine: Engine) -> None:
-        try:
-            await asyncio.Event().wait()  # lives as long as the engine runs
-        finally:
-            await feed.close()
-
-    return {f"{SOURCE_ID}.session": hold_then_close}
+    return {f"{SOURCE_ID}.session": feed.close}
 
 
 def _only(venues: list[Venue], wanted: Sequence[str]) -> list[Venue]:

@@ -424,6 +424,7 @@ def record(
             venues=commands.parse_venues(venues),
             seed=seed,
             force=force,
+            warn=lambda line: typer.echo(f"nexus-tui: {line}", err=True),
         )
     except NexusError as exc:
         fail(str(exc), exc.exit_code)

@@ -43,6 +43,7 @@ class EngineStatus(StrEnum):
 
 
 ServiceFactory = Callable[["Engine"], Awaitable[None]]
+Closer = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,7 @@ class Engine:
         self.trading_state = TradingState.ACTIVE
         self._services: dict[str, ServiceFactory] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._closers: dict[str, Closer] = {}
 
     # -- composition -------------------------------------------------------------------
     def add_service(self, name: str, factory: ServiceFactory) -> None:
@@ -89,6 +91,13 @@ class Engine:
         if name in self._services:
             raise ValueError(f"service {name!r} already registered")
         self._services[name] = factory
+
+    def add_closer(self, name: str, close: Closer) -> None:
+        """Register a resource (an HTTP session, a client) that stop() closes after the venues,
+        whether or not the engine was ever started: headless commands never start it."""
+        if name in self._closers:
+            raise ValueError(f"closer {name!r} already registered")
+        self._closers[name] = close
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -113,6 +122,7 @@ class Engine:
         if self.status in (EngineStatus.STOPPED, EngineStatus.IDLE):
             self.status = EngineStatus.STOPPED
             await self._close_venues()
+            await self._run_closers()
             return
         self.status = EngineStatus.STOPPING
         tasks = list(self._tasks.values())
@@ -121,6 +131,7 @@ class Engine:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
         await self._close_venues()
+        await self._run_closers()
         self.status = EngineStatus.STOPPED
         self.emit("engine.stopped", "engine stopped")
 
@@ -130,6 +141,13 @@ class Engine:
                 await venue.close()
             except Exception:  # closing must not stop the others from closing
                 log.warning("closing %s failed", venue.id, exc_info=True)
+
+    async def _run_closers(self) -> None:
+        for name, close in self._closers.items():
+            try:
+                await close()
+            except Exception:  # closing must not stop the others from closing
+                log.warning("closing %s failed", name, exc_info=True)
 
     def pause(self, reason: str = "paused by the user") -> bool:
         """Stop opening new positions (ACTIVE -> REDUCING). False if not ACTIVE (HALTED stays HALTED)."""

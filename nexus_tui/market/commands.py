@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nexus_tui.core.clock import Clock, ManualClock, SystemClock, iso
-from nexus_tui.core.errors import BadInput
+from nexus_tui.core.errors import BadInput, NexusError
 from nexus_tui.engine import Engine
 from nexus_tui.market.funding_book import BookQuote, FundingBook, IngestReport
 from nexus_tui.market.tape import TapeWriter, read_tape
@@ -148,11 +148,13 @@ async def record_tape(
     duration_s: float | None,
     interval_s: float,
     fmt: str | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Recording:
     """Refresh the book every `interval_s` (clock time) and append each new observation to the tape.
 
     A row is written once per observation: a pair whose rate was not refreshed since the last
     pass is not repeated. Every pass is flushed, so an interrupted recording keeps all of them.
+    A feed's failure is passed to `warn` once, when it starts (not on every pass).
     """
     if interval_s <= 0 or math.isnan(interval_s):
         raise BadInput(f"--interval {interval_s} is not allowed: it must be a positive number of seconds")
@@ -161,11 +163,18 @@ async def record_tape(
     clock: Clock = engine.clock
     book = engine.funding_book
     start = clock.now()
+    warned: set[str] = set()
     with TapeWriter(recording.path, fmt) as writer:
         try:
             while True:
                 await refresh_once(engine)
                 recording.passes += 1
+                failing = feed_warnings(engine)
+                if warn is not None:
+                    for line in failing:
+                        if line not in warned:
+                            warn(line)
+                warned = set(failing)
                 fresh = []
                 for quote in book.quotes():
                     key = (quote.venue, quote.symbol)
@@ -240,14 +249,34 @@ def _funding_report(
         engine = build_engine(config, seed=seed, venue_ids=venues or None)
         asyncio.run(_refresh_and_close(engine))
         book = engine.funding_book
-        for name, feed in engine.funding_refresher.feeds.items() if engine.funding_refresher else ():
-            if feed.last_error:
-                warn(f"warning: {name}: {feed.last_error}")
+        for line in feed_warnings(engine):
+            warn(line)
+        require_an_answer(engine)
     quotes = sorted_quotes(book)
     as_of = book.clock.now()
     if json_out:
         return json.dumps(funding_json(quotes, as_of))
     return funding_text(quotes, as_of)
+
+
+def feed_warnings(engine: Engine) -> list[str]:
+    """One line per feed whose latest fetch failed: `warning: <feed>: <reason>`."""
+    refresher = engine.funding_refresher
+    feeds = refresher.feeds.values() if refresher is not None else ()
+    return [
+        f"warning: {feed.name}: {feed.last_error.removeprefix(f'{feed.name}: ')}"
+        for feed in feeds
+        if feed.last_error
+    ]
+
+
+def require_an_answer(engine: Engine) -> None:
+    """Fails (exit 1) when every feed failed: an empty table would pass for a quiet market."""
+    refresher = engine.funding_refresher
+    feeds = list(refresher.feeds.values()) if refresher is not None else []
+    if feeds and all(feed.last_error for feed in feeds):
+        names = ", ".join(feed.name for feed in feeds)
+        raise NexusError(f"no funding rates: no source answered ({names})")
 
 
 async def _refresh_and_close(engine: Engine) -> None:
@@ -268,6 +297,7 @@ def record_command(
     venues: Sequence[str] = (),
     seed: int | None = None,
     force: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> Recording:
     """`nexus-tui record`: the engine's funding book written as a tape over time.
 
@@ -283,8 +313,46 @@ def record_command(
     if interval_s is None:
         interval_s = engine.funding_refresher.interval_s if engine.funding_refresher else 5.0
     with _library_logs_quiet():
-        asyncio.run(record_tape(engine, recording, duration_s=duration_s, interval_s=interval_s, fmt=fmt))
+        asyncio.run(
+            record_tape(engine, recording, duration_s=duration_s, interval_s=interval_s, fmt=fmt, warn=warn)
+        )
     return recording
+
+
+@contextmanager
+def headless_warnings(engine: Engine, warn: Callable[[str], None]) -> Iterator[None]:
+    """While a headless command runs `engine`, hold the package's log warnings; when it ends,
+    pass on one line per failed feed, then the other warnings, except those about a feed
+    already reported (a venue that did not answer fails its markets and tickers too)."""
+    held = _HeldWarnings()
+    package = logging.getLogger("nexus_tui")
+    package.addHandler(held)
+    try:
+        yield
+    finally:
+        package.removeHandler(held)
+    failed = feed_warnings(engine)
+    for line in failed:
+        warn(line)
+    feeds = engine.funding_refresher.feeds.values() if engine.funding_refresher is not None else ()
+    skip = {feed.name for feed in feeds if feed.last_error}
+    said: set[str] = set()
+    for record in held.records:
+        about = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        line = f"warning: {record.getMessage()}"
+        if record.name == "nexus_tui.market.refresh" or about in skip or line in said:
+            continue
+        said.add(line)
+        warn(line)
+
+
+class _HeldWarnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
 @contextmanager

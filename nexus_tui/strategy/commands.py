@@ -116,9 +116,12 @@ def scan_report(
         result = snapshot_scan(snapshot, params, venues=venues, explain=explain, warn=warn)
     else:
         from nexus_tui.bootstrap import build_engine
+        from nexus_tui.market.commands import headless_warnings, require_an_answer
 
         engine = build_engine(config, seed=seed, venue_ids=venues or None)
-        result = asyncio.run(live_scan(engine, params, explain=explain))
+        with headless_warnings(engine, warn):
+            result = asyncio.run(live_scan(engine, params, explain=explain))
+        require_an_answer(engine)
     if json_out:
         return json.dumps(scan_json(result))
     return scan_text(result, limit)
