@@ -8,23 +8,32 @@ another screen is showing: it catches up when shown again.
 An opportunity that expires leaves the table at the next repaint. If it was the one being read,
 the cursor follows the trade that replaced it on the same asset (the engine lists one per asset
 and kind), else the row that took its place, and the detail panel says for a while why it went.
+
+"Why not the others?": under the selected trade's score, the panel lists its asset's obvious
+trades the engine does not list, with the engine's reasons; when the text filter leaves no row,
+it explains the asset the filter names. The engine costs them on demand, for that one asset, once
+per scan on screen, in a worker thread (it shares the scanner with the scan).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from datetime import datetime
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
+from textual.markup import escape
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from nexus_tui.core.errors import NexusError
 from nexus_tui.strategy.models import Opportunity, OpportunityType, ScanResult
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.service import EVENT as OPPORTUNITIES_UPDATED
+from nexus_tui.strategy.service import AssetExplanation
 from nexus_tui.ui.keys import OPPORTUNITY_BINDINGS
 from nexus_tui.ui.messages import EngineEvents
 from nexus_tui.ui.screens.base import DeskScreen
@@ -34,6 +43,7 @@ from nexus_tui.ui.widgets.opportunity_cells import AGE_COLUMN, age, row_cells
 from nexus_tui.ui.widgets.opportunity_detail import OpportunityDetail
 from nexus_tui.ui.widgets.opportunity_filter import OpportunityFilter, venues_of
 from nexus_tui.ui.widgets.opportunity_table import OpportunityTable
+from nexus_tui.ui.widgets.opportunity_why_not import not_an_asset_line, unlisted_lines, why_not_lines
 
 DEFAULT_REPAINT_S = 0.25
 DEFAULT_MAX_ROWS = 500
@@ -43,6 +53,7 @@ GONE_NOTE_S = 15.0  # how long the detail panel says why the opportunity being r
 NO_SERVICE = "This engine has no opportunity scanner."
 WAITING = "Scanning: the first ranked list appears once funding rates and markets are loaded."
 NOTHING_PASSES = "Nothing passes the filter: t, v, - or escape on the filter line widen it."
+EXPLAIN_GROUP = "opportunity-explain"
 
 
 class OpportunitiesScreen(DeskScreen):
@@ -64,6 +75,12 @@ class OpportunitiesScreen(DeskScreen):
         self._gone_id = ""
         self._gone_note = ""
         self._gone_note_until = -math.inf
+        self._ranks: dict[str, int] = {}
+        self._passing = 0
+        self.explained: AssetExplanation | None = None
+        """The engine's last answer to "why not?" (None: none of the words asked is an asset)."""
+        self._asked: tuple[tuple[str, ...], datetime] | None = None  # words, and the scan they follow
+        self._answered: tuple[str, ...] | None = None  # the words `explained` answers
 
     def compose_body(self) -> ComposeResult:
         yield OpportunityTable(id="opportunity-table")
@@ -142,7 +159,8 @@ class OpportunitiesScreen(DeskScreen):
         self.scan = scan
         self._by_id = {opp.id: opp for opp in scan.opportunities}
         passing = [opp for opp in scan.opportunities if self.view.passes(opp)]
-        ranks = {opp.id: rank for rank, opp in enumerate(scan.opportunities, 1)}
+        ranks = self._ranks = {opp.id: rank for rank, opp in enumerate(scan.opportunities, 1)}
+        self._passing = len(passing)
         shown = passing[: self.max_rows]
         successor = None
         if reading is not None and reading.id not in self._by_id:
@@ -184,7 +202,68 @@ class OpportunitiesScreen(DeskScreen):
         # Said for a while, and only while it is still gone (a stale row can come back next scan).
         still_gone = self._gone_id not in self._by_id and time.monotonic() < self._gone_note_until
         note = self._gone_note if still_gone else ""
-        self.query_one(OpportunityDetail).show(opp, self.desk.desk_clock.now(), self.params, empty, note=note)
+        detail = self.query_one(OpportunityDetail)
+        now = self.desk.desk_clock.now()
+        if opp is not None:
+            words: tuple[str, ...] = (opp.base,)
+            self._explain(words)
+            answer = self.explained if self._answered == words else None
+            why_not = why_not_lines(answer, opp.base, opp.id, self._ranks)
+            detail.show(opp, now, self.params, empty, note=note, why_not=why_not)
+            return
+        words = self._asset_words()
+        if words:
+            self._explain(words)
+            detail.show(None, now, self.params, note=note, empty_markup=self._unlisted_markup(words))
+            return
+        detail.show(None, now, self.params, empty, note=note)
+
+    def _asset_words(self) -> tuple[str, ...]:
+        """The words of the text filter while it leaves no row: the trader is asking about them."""
+        if self.scan is None or self._passing or not self.view.text:
+            return ()
+        return tuple(self.view.text.split())
+
+    def _unlisted_markup(self, words: tuple[str, ...]) -> str:
+        said = escape(NOTHING_PASSES)
+        if self._answered != words:
+            return f"{said}\nAsking the engine about {escape(' '.join(words))}…"
+        if self.explained is None:
+            return f"{said}\n{not_an_asset_line(words)}"
+        others = self.view.with_text("")
+        hidden_by = f"the filter ({others.describe()})"
+        return "\n".join(unlisted_lines(self.explained, self._ranks, hidden_by))
+
+    def _explain(self, words: tuple[str, ...]) -> None:
+        """Ask the engine about the first of `words` it knows as an asset: once per scan on screen,
+        off the UI thread (the answer is a few trades costed now; the scan may hold the scanner)."""
+        service = self.engine.opportunities if self.engine else None
+        if service is None or self.scan is None:
+            return
+        asked = (words, self.scan.as_of)
+        if asked == self._asked:
+            return
+        self._asked = asked
+        self.run_worker(self._ask(words), group=EXPLAIN_GROUP, exclusive=True)
+
+    async def _ask(self, words: tuple[str, ...]) -> None:
+        service = self.engine.opportunities if self.engine else None
+        if service is None:
+            return
+        found: AssetExplanation | None = None
+        try:
+            for word in words:
+                answer = await service.explain_asset_async(word)
+                if answer.known:
+                    found = answer
+                    break
+        except NexusError as exc:  # an engine that cannot say: the panel says nothing new
+            self.log.warning(f"explain {words}: {exc}")
+            return
+        self.explained = found
+        self._answered = words
+        if self.is_attached:
+            self._show_detail()
 
     def _show_empty(self, why: str) -> None:
         self.query_one("#opportunity-status", Static).update(why)

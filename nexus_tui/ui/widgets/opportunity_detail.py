@@ -8,6 +8,7 @@ of its figures, a share of the size, a countdown on the desk clock).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -226,8 +227,11 @@ def _flag_lines(opp: Opportunity) -> list[str]:
     return ["[b]Flags[/b] " + " · ".join(described)]
 
 
-def detail_markup(opp: Opportunity, now: datetime, params: StrategyParams) -> str:
-    """The whole panel for one opportunity, as Textual markup."""
+def detail_markup(
+    opp: Opportunity, now: datetime, params: StrategyParams, why_not: Sequence[str] = ()
+) -> str:
+    """The whole panel for one opportunity, as Textual markup; `why_not` (lines of markup: the
+    asset's other trades and why they are not listed) goes under the score explanation."""
     lines = [
         _title(opp, now),
         _leg_line("long", opp.long, now),
@@ -238,6 +242,7 @@ def detail_markup(opp: Opportunity, now: datetime, params: StrategyParams) -> st
     lines += _cost_lines(opp)
     lines += _money_lines(opp, params)
     lines += _uos_lines(opp, now, params)
+    lines += why_not
     lines += _flag_lines(opp)
     lines += [f"[red]not taken:[/red] {escape(reason)}" for reason in opp.reasons]
     return "\n".join(lines)
@@ -259,9 +264,15 @@ class OpportunityDetail(VerticalScroll):
         empty: str = "",
         *,
         note: str = "",
+        why_not: Sequence[str] = (),
+        empty_markup: str = "",
     ) -> None:
-        """`opp` explained (or `empty` said), under `note` when there is one (what just happened)."""
-        text = detail_markup(opp, now, params) if opp is not None else escape(empty)
+        """`opp` explained (or `empty` said, or `empty_markup` shown as it is), under `note` when
+        there is one (what just happened); `why_not` as in `detail_markup`."""
+        if opp is not None:
+            text = detail_markup(opp, now, params, why_not)
+        else:
+            text = empty_markup or escape(empty)
         if note:
             text = f"[yellow]{escape(note)}[/yellow]\n{text}"
         if text != self._text:
