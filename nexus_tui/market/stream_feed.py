@@ -13,8 +13,10 @@ sees what REST polling would have shown, only sooner when something moved. A str
 not say when the next settlement is (Gate's tickers, Paradex) keeps the one the REST poll last
 reported, while it is still ahead.
 
-Health is the stream's own business (venues/ccxt_stream.py charges its failures to the venue's
-guard); marking the venue's funding API down stays with the REST poll.
+Health is the stream's own business: venues/ccxt_stream.py reports its failures and its rows to
+the venue's guard on the websocket path (VenueGuard.record_failure / record_success, which spend
+no REST rate token), so a stream that delivers again restores a venue its failures degraded.
+Marking the venue's funding API down in the book stays with the REST poll.
 """
 
 from __future__ import annotations

@@ -11,15 +11,16 @@ intervals as its REST answers. A message that cannot be read costs its rows, cou
 
 The stream fails, with a VenueUnavailable, when a watch raises (socket closed, subscription
 refused) or when nothing arrives for `silence_s` (real seconds: a socket's silence is real
-time whatever clock drives the desk). Each failure is charged to the venue's VenueGuard like a
-failed request, so a venue whose stream and REST both fail turns DEGRADED. Falling back to REST
+time whatever clock drives the desk). Each failure is reported to the venue's VenueGuard
+(record_failure, no rate token spent) and counts like a failed request, so a venue whose stream
+and REST both fail turns DEGRADED; rows delivered again report the venue reachable
+(record_success), which restores it unless its REST requests are what keeps failing. Falling back to REST
 and retrying is the caller's business (market/stream_feed.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from nexus_tui.venues.profiles import WsFunding, WsMethod
 log = logging.getLogger(__name__)
 
 WATCH_OP = "watch_funding"
+WS_SOURCE = "websocket"  # the path named in the venue's health when the stream fails
 # A socket that says nothing for this long is taken for dead: Binance pushes every second,
 # Bybit on every ticker change, OKX each swap every 30 to 90 s (hundreds of swaps in all).
 SILENCE_S = 30.0
@@ -221,9 +223,11 @@ class CcxtFundingStream:
             raise await self._failed(translate(failed.error, self.venue_id, WATCH_OP, ()))
         if not self._heard_since_open:
             self._heard_since_open = True
-            await self._charge(None)
             self.venue.stream_status = "websocket live"
-        return self._rows(answers)
+        rows = self._rows(answers)
+        if rows:  # the venue demonstrably answers: this may restore it (no rate token spent)
+            self.venue.guard.record_success(source=WS_SOURCE)
+        return rows
 
     def _rows(self, answers: list[object]) -> list[FundingRate]:
         structures: list[object] = []
@@ -253,19 +257,9 @@ class CcxtFundingStream:
         # closed, not just unsubscribed: a silent socket may still look connected, and the next
         # open must dial afresh (a closed ccxt.pro client reconnects on its next watch)
         await self.close()
-        await self._charge(error)
+        # counts toward DEGRADED like a failed request, without spending a REST rate token
+        self.venue.guard.record_failure(error, source=WS_SOURCE, op=WATCH_OP)
         return error
-
-    async def _charge(self, error: VenueError | None) -> None:
-        """Tell the venue's guard what the socket did: a failure counts like a failed request,
-        a (re)connection like an answer (and may be the probe that restores the venue)."""
-
-        async def outcome() -> None:
-            if error is not None:
-                raise error
-
-        with contextlib.suppress(VenueError):  # the circuit may be open: then it is not asked
-            await self.venue.guard.call(WATCH_OP, outcome)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +270,7 @@ class _Failed:
 __all__ = [
     "SILENCE_S",
     "WATCH_OP",
+    "WS_SOURCE",
     "CcxtFundingStream",
     "Subscription",
     "funding_view",

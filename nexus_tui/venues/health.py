@@ -20,6 +20,14 @@ Health states (core.models.HealthState):
   DEGRADED and DOWN both mean "no new positions" (VenueHealth.tradable); positions already
   open are kept, as seed 003 §4.5 asks.
 
+Requests are not the only way a venue is heard from: its websocket streams report too, through
+record_success / record_failure (no rate token spent, nothing refused). Consecutive failures are
+counted per path ("rest" for requests, e.g. "websocket"); the circuit opens when their sum reaches
+the threshold, so a venue whose stream and requests both fail turns DEGRADED. A path's success
+resets its own count only. A stream delivering rows proves the venue reachable: it closes an open
+circuit (RESTORED) unless the requests themselves are what keeps failing, which only their
+half-open probe can clear. The health message and `details["failed_via"]` say which path failed.
+
 Each change of health state is published on the bus as a `venue.health` event coalesced per
 venue, so a slow subscriber sees the latest state, never a backlog.
 
@@ -49,6 +57,7 @@ from nexus_tui.venues.rate_budget import RateBudget
 T = TypeVar("T")
 
 HEALTH_EVENT = "venue.health"
+REST = "rest"  # the path of every request made through VenueGuard.call
 
 # How long one venue request may take before the guard gives up on it and counts a failure
 # (config: data.request_timeout_seconds). Whoever waits on a guarded venue from outside derives
@@ -108,7 +117,10 @@ class VenueGuard:
         self._bus = bus
 
         self._circuit = CircuitState.CLOSED
-        self._consecutive_failures = 0
+        self._consecutive_failures = 0  # the sum over paths of _failures_by_path
+        self._failures_by_path: dict[str, int] = {}
+        self._last_failed_via = ""
+        self._last_ok_via = ""
         self._failed_probes = 0  # drives the backoff: open period = open_for_s * 2**failed_probes
         self._open_until: datetime | None = None
         self._probe_in_flight = False
@@ -193,28 +205,68 @@ class VenueGuard:
 
     def _on_success(self, op: str, started: float, is_probe: bool) -> None:
         elapsed_ms = (time.monotonic() - started) * 1000.0
-        now = self._clock.now()
         self._last_call = (op, elapsed_ms)
-        self._last_ok = now
-        self._heard_from = True
+        self._heard(REST)
         if is_probe:
             self._probe_in_flight = False
             self._close(restored=True)
         elif self._circuit is CircuitState.CLOSED:
-            self._consecutive_failures = 0
-            self._failing_since = None
+            self._reset_path(REST)
         # a call admitted before the circuit opened proves little; only the probe restores
         self._publish_if_changed()
 
     def _on_failure(self, op: str, reason: str, is_probe: bool) -> None:
+        # another path may have restored the venue while the probe was out: then its failure
+        # is an ordinary one, counted toward the threshold
+        probe_decides = is_probe and self._circuit is not CircuitState.CLOSED
+        if is_probe:
+            self._probe_in_flight = False
+        self._count_failure(REST, f"{op}: {_strip_venue(self.venue_id, reason)}", probe_decides)
+
+    # -- other paths (websocket streams) ------------------------------------------------
+    def record_success(self, *, source: str) -> None:
+        """The venue answered on `source` (e.g. "websocket") outside call(): no rate token is
+        spent. Resets that path's failures; closes an open circuit (RESTORED) unless requests
+        are what keeps failing (their count at the threshold): only their probe clears that."""
+        self._heard(source)
+        if self._circuit is CircuitState.CLOSED:
+            if self._failures_by_path.get(source):
+                self._reset_path(source)
+                self._publish_if_changed()
+            elif self._published_state is HealthState.UNKNOWN:
+                self._publish_if_changed()
+            return  # the steady state of a live stream: nothing changed, nothing to publish
+        self._reset_path(source)
+        if self._failures_by_path.get(REST, 0) < self.failure_threshold:
+            self._close(restored=True)
+        self._publish_if_changed()
+
+    def record_failure(self, error: BaseException | str, *, source: str, op: str = "") -> None:
+        """The venue failed on `source` outside call() (a stream dropped or fell silent): counts
+        toward DEGRADED like a failed request, spends no rate token, never raises."""
+        label = f"{source} {op}" if op else source
+        self._count_failure(source, f"{label}: {_strip_venue(self.venue_id, str(error))}", False)
+
+    def _heard(self, source: str) -> None:
+        self._last_ok = self._clock.now()
+        self._last_ok_via = source
+        self._heard_from = True
+
+    def _reset_path(self, source: str) -> None:
+        self._consecutive_failures -= self._failures_by_path.pop(source, 0)
+        if not self._consecutive_failures:
+            self._failing_since = None
+
+    def _count_failure(self, source: str, reason: str, probe_failed: bool) -> None:
         now = self._clock.now()
         self._heard_from = True
         self._consecutive_failures += 1
-        self._last_reason = f"{op}: {_strip_venue(self.venue_id, reason)}"
+        self._failures_by_path[source] = self._failures_by_path.get(source, 0) + 1
+        self._last_reason = reason
+        self._last_failed_via = source
         if self._failing_since is None:
             self._failing_since = now
-        if is_probe:
-            self._probe_in_flight = False
+        if probe_failed:
             self._failed_probes += 1
             self._open(now)
         elif self._circuit is CircuitState.CLOSED and self._consecutive_failures >= self.failure_threshold:
@@ -226,12 +278,14 @@ class VenueGuard:
         self._open_until = now + timedelta(seconds=self.current_open_for_s())
 
     def _close(self, *, restored: bool) -> None:
+        was_open = self._circuit is not CircuitState.CLOSED
         self._circuit = CircuitState.CLOSED
         self._open_until = None
+        self._failures_by_path = {}
         self._consecutive_failures = 0
         self._failed_probes = 0
         self._failing_since = None
-        if restored:
+        if restored and was_open:
             self.restored_count += 1
 
     def current_open_for_s(self) -> float:
@@ -299,6 +353,9 @@ class VenueGuard:
             details["retry_in_s"] = f"{self.retry_in_s():.1f}"
         if self._last_reason:
             details["last_failure"] = self._last_reason
+            details["failed_via"] = self._last_failed_via
+        if self._last_ok_via:
+            details["last_ok_via"] = self._last_ok_via
         return VenueHealth(
             venue=self.venue_id,
             state=state,
