@@ -135,19 +135,36 @@ def pair_outlook(
     A None side is a spot leg: no funding, nothing to predict. Confidence is that of the less
     certain perp; below `confidence_threshold` the prediction is shown but not used (seed 001 §5.5).
     """
-    legs = [(p, i, s) for p, i, s in ((short, short_interval, 1.0), (long, long_interval, -1.0)) if p and i]
-    now = sum(s * p.current / i for p, i, s in legs)
-    predicted = sum(s * p.predicted / i for p, i, s in legs)
-    confidence = min((p.confidence for p, _, _ in legs), default=0.0)
+    # Made for every opportunity a scan lists: plain loops over at most two legs, no generators.
+    # The sums start from 0 and add the short leg then the long, as sum() over them would.
+    legs: list[tuple[Prediction, int, float]] = []
+    if short and short_interval:
+        legs.append((short, short_interval, 1.0))
+    if long and long_interval:
+        legs.append((long, long_interval, -1.0))
+    now: float = 0
+    predicted: float = 0
+    confidence = 0.0
+    all_history = bool(legs)
+    for n, (p, i, s) in enumerate(legs):
+        now += s * p.current / i
+        predicted += s * p.predicted / i
+        if n == 0 or p.confidence < confidence:
+            confidence = p.confidence
+        if p.samples < 2:
+            all_history = False
     expected = now
     if confidence >= confidence_threshold:
         expected = confidence * predicted + (1.0 - confidence) * now
-    with_history = [(p, i) for p, i, _ in legs if p.samples >= 2]
     stdev = None
     win_rate = None
-    if len(with_history) == len(legs) and legs:
-        stdev = math.sqrt(sum((p.stdev / i) ** 2 for p, i in with_history))
-        mean_spread = sum(s * p.mean / i for p, i, s in legs)
+    if all_history:
+        variance: float = 0
+        mean_spread: float = 0
+        for p, i, s in legs:
+            variance += (p.stdev / i) ** 2
+            mean_spread += s * p.mean / i
+        stdev = math.sqrt(variance)
         if stdev > 0.0:
             win_rate = 0.5 * (1.0 + math.erf(mean_spread / (stdev * math.sqrt(2.0))))
         else:

@@ -196,11 +196,14 @@ class Scanner:
         stale_before = None
         if self._last_scan is not None:
             stale_before = self._last_scan - timedelta(seconds=self.params.max_quote_age_s)
-        rows, by_base, dirty, kinds = self._rows, self._by_base, self._dirty, self._kinds
+        rows, by_base, dirty = self._rows, self._by_base, self._dirty
+        get = rows.get
+        touched: set[str] = set()  # bases whose rows moved: their screen is forgotten once, after
         for quote in quotes:
             key = (quote.venue, quote.symbol)
-            old = rows.get(key)
-            if old is not None and _same_funding(old, quote):
+            old = get(key)
+            # A moved rate (the usual change) is told apart without a call.
+            if old is not None and quote.rate == old.rate and _same_funding(old, quote):
                 # Unchanged: the row is only seen again (and its mark may have moved).
                 observed = _observed(quote)
                 mark = quote.mark_price
@@ -217,17 +220,20 @@ class Scanner:
             base = row.base
             if old is not None and old.base != base:
                 by_base[old.base].pop(key, None)
-                dirty.add(old.base)
-                kinds.pop(old.base, None)
-            if kinds:
-                kinds.pop(base, None)
+                touched.add(old.base)
             rows[key] = row
             legs = by_base.get(base)
             if legs is None:
                 legs = by_base[base] = {}
             legs[key] = row
-            dirty.add(base)
+            touched.add(base)
             changed += 1
+        if touched:
+            dirty |= touched
+            kinds = self._kinds
+            if kinds:
+                for base in touched:
+                    kinds.pop(base, None)
         return changed
 
     def remove_quotes(self, keys: Iterable[MarketKey]) -> None:
