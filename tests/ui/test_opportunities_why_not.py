@@ -206,3 +206,32 @@ async def test_the_filter_names_an_asset_whose_trades_another_filter_hides(
         await wait_until(pilot, lambda: "BTC has 1 listed trade(s)" in panel(screen), "BTC explained")
         text = flat(panel(screen))
         assert "type A (spot_perp)" in text and f"{btc.type.letter} long {btc.long.venue}" in text
+
+
+async def test_an_engine_that_cannot_answer_is_said_in_the_panel_and_asked_again(
+    app: NexusApp, desk: OpportunityDesk
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(pilot)
+        explain = desk.service.explain_asset
+
+        def broken(asset: str) -> AssetExplanation:
+            raise RuntimeError("scanner unavailable")
+
+        desk.service.explain_asset = broken  # type: ignore[method-assign]
+        scan = desk.scan()
+        await wait_until(pilot, lambda: screen.scan is scan, "the scan is on screen")
+        await wait_until(
+            pilot,
+            lambda: "the engine could not say (scanner unavailable)" in panel(screen),
+            "the panel says the engine could not answer",
+        )
+        assert app.is_running and "UOS " in panel(screen), "the trade itself is still explained"
+        desk.service.explain_asset = explain  # type: ignore[method-assign]
+        later = desk.set_rates({("SOL", "bybit"): "0.0030"})
+        await wait_until(pilot, lambda: screen.scan is later, "the next scan is on screen")
+        await wait_until(
+            pilot,
+            lambda: "could not say" not in panel(screen) and "(the obvious trades" in panel(screen),
+            "the next scan asks again and gets an answer",
+        )

@@ -28,8 +28,8 @@ from textual.binding import BindingType
 from textual.markup import escape
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
+from textual.worker import Worker, WorkerState
 
-from nexus_tui.core.errors import NexusError
 from nexus_tui.strategy.models import Opportunity, OpportunityType, ScanResult
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.service import EVENT as OPPORTUNITIES_UPDATED
@@ -81,6 +81,8 @@ class OpportunitiesScreen(DeskScreen):
         """The engine's last answer to "why not?" (None: none of the words asked is an asset)."""
         self._asked: tuple[tuple[str, ...], datetime] | None = None  # words, and the scan they follow
         self._answered: tuple[str, ...] | None = None  # the words `explained` answers
+        self._failed: tuple[tuple[str, ...], str] | None = None  # words asked, why no answer came
+        self.explain_worker: Worker[None] | None = None
 
     def compose_body(self) -> ComposeResult:
         yield OpportunityTable(id="opportunity-table")
@@ -208,7 +210,7 @@ class OpportunitiesScreen(DeskScreen):
             words: tuple[str, ...] = (opp.base,)
             self._explain(words)
             answer = self.explained if self._answered == words else None
-            why_not = why_not_lines(answer, opp.base, opp.id, self._ranks)
+            why_not = why_not_lines(answer, opp.base, opp.id, self._ranks, failed=self._failure(words))
             detail.show(opp, now, self.params, empty, note=note, why_not=why_not)
             return
         words = self._asset_words()
@@ -226,6 +228,8 @@ class OpportunitiesScreen(DeskScreen):
 
     def _unlisted_markup(self, words: tuple[str, ...]) -> str:
         said = escape(NOTHING_PASSES)
+        if self._failure(words):
+            return f"{said}\n{escape(self._failure(words))}"
         if self._answered != words:
             return f"{said}\nAsking the engine about {escape(' '.join(words))}…"
         if self.explained is None:
@@ -244,26 +248,47 @@ class OpportunitiesScreen(DeskScreen):
         if asked == self._asked:
             return
         self._asked = asked
-        self.run_worker(self._ask(words), group=EXPLAIN_GROUP, exclusive=True)
+
+        async def ask() -> None:
+            await self._ask(words)
+
+        worker: Worker[None] = self.run_worker(
+            ask,  # a function, not a coroutine: one cancelled before it starts leaves nothing behind
+            group=EXPLAIN_GROUP,
+            exclusive=True,  # a newer question (another row, the next scan) replaces this one
+            exit_on_error=False,  # a failed answer is said in the panel, it never stops the desk
+            description=f"Why not: {' '.join(words)}",
+        )
+        self.explain_worker = worker
 
     async def _ask(self, words: tuple[str, ...]) -> None:
         service = self.engine.opportunities if self.engine else None
         if service is None:
             return
         found: AssetExplanation | None = None
-        try:
-            for word in words:
-                answer = await service.explain_asset_async(word)
-                if answer.known:
-                    found = answer
-                    break
-        except NexusError as exc:  # an engine that cannot say: the panel says nothing new
-            self.log.warning(f"explain {words}: {exc}")
-            return
+        for word in words:
+            answer = await service.explain_asset_async(word)
+            if answer.known:
+                found = answer
+                break
         self.explained = found
         self._answered = words
+        self._failed = None
         if self.is_attached:
             self._show_detail()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The engine could not answer: the panel says so, and the next scan asks again."""
+        worker = event.worker
+        if worker.group != EXPLAIN_GROUP or event.state is not WorkerState.ERROR:
+            return
+        self.log.error(f"why not: {worker.error!r}")
+        asked = self._asked[0] if self._asked else ()
+        self._failed = (asked, f"the engine could not say ({worker.error})")
+        self._show_detail()
+
+    def _failure(self, words: tuple[str, ...]) -> str:
+        return self._failed[1] if self._failed is not None and self._failed[0] == words else ""
 
     def _show_empty(self, why: str) -> None:
         self.query_one("#opportunity-status", Static).update(why)

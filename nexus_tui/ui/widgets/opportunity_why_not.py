@@ -43,11 +43,19 @@ def _listed(opps: Sequence[Opportunity], ranks: Mapping[str, int]) -> str:
 
 
 def why_not_lines(
-    explained: AssetExplanation | None, asset: str, selected_id: str, ranks: Mapping[str, int]
+    explained: AssetExplanation | None,
+    asset: str,
+    selected_id: str,
+    ranks: Mapping[str, int],
+    *,
+    failed: str = "",
 ) -> list[str]:
     """Under the selected trade's explanation: the asset's other listed trades, then the obvious
-    ones not listed and why. `explained` None (or for another asset): still being costed."""
+    ones not listed and why. `explained` None (or for another asset): still being costed, unless
+    the engine `failed` to answer."""
     title = f"[b]Why not the others on {escape(asset)}[/b]"
+    if failed:
+        return [f"{title}: {escape(failed)}"]
     if explained is None or explained.asset != asset:
         return [f"{title} {COSTING}"]
     others = [o for o in explained.listed if o.id != selected_id]
