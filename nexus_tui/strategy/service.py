@@ -12,8 +12,11 @@ clock the market moves on) is dropped: it no longer says what a fill costs. Each
 the books it holds for the best opportunities once they are `book_refresh_after_s` old, and it
 does so *before* the scan that would drop them. So however far the clock moves between two
 cycles (at `--speed 100` a cycle can span more than the max age), a book still wanted is replaced
-before it can age out, and a row never reads DETECTED between two SCORED scans. What still turns
-a row DETECTED is real: its book fetch failed past the max age, or it fell out of the best.
+before it can age out, and a row never reads DETECTED between two SCORED scans. A scan that falls
+inside a fetch (not the cycle's own) keeps the old book until the new one lands or the fetch fails.
+Hysteresis keeps the state from following every small move of the ranking (see `books_wanted`).
+What still turns a row DETECTED is real: its book fetch failed past the max age, or it left the
+best for good (below `books_keep_top`, or gone for longer than the scanner remembers it).
 """
 
 from __future__ import annotations
