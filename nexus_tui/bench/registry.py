@@ -20,6 +20,7 @@ BENCH_MODULES: list[str] = [  # dotted module names, appended by each bench modu
     "nexus_tui.bench.scan",
     "nexus_tui.bench.sim",
     "nexus_tui.bench.funding_book",
+    "nexus_tui.bench.explain",
 ]
 
 
