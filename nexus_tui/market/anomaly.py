@@ -77,8 +77,13 @@ def clean_row_checker(limits: GuardLimits, now_s: float) -> Callable[[Any], floa
     min_hours, max_hours = limits.min_interval_hours, limits.max_interval_hours
     earliest_s, latest_s = EARLIEST_PLAUSIBLE_S, now_s + limits.max_future_s
     zero = _ZERO
+    # A venue stamps a whole answer with one time (or we stamp it with the time we observed
+    # it), and the rows share that datetime object: convert it once, not once a row.
+    last_ts: datetime | None = None
+    last_ts_s = 0.0
 
     def check(row: Any) -> float | None:
+        nonlocal last_ts, last_ts_s
         if type(row) is FundingRate:
             rate, interval, ts = row.rate, row.interval_hours, row.ts
             mark, index, predicted, next_ts = (
@@ -114,7 +119,11 @@ def clean_row_checker(limits: GuardLimits, now_s: float) -> Callable[[Any], floa
                 )
                 and (next_ts is None or (type(next_ts) is datetime and next_ts.tzinfo is not None))
             ):
-                ts_s: float = ts.timestamp()
+                if ts is last_ts:
+                    ts_s = last_ts_s
+                else:
+                    ts_s = ts.timestamp()
+                    last_ts, last_ts_s = ts, ts_s
                 if earliest_s <= ts_s <= latest_s:
                     return ts_s
         return None
