@@ -106,6 +106,10 @@ def config_session(options: VaultOptions) -> ConfigSession:
     return ConfigSession(home=resolve_home(options.home), passwords=PasswordReader(source))
 
 
+SpeedOption = Annotated[float | None, typer.Option(help="Run the simulated clock N times faster (sim mode).")]
+SeedOption = Annotated[int | None, typer.Option(help="Simulated market seed (sim mode).")]
+
+
 @app.callback(invoke_without_command=True)
 def _root(
     ctx: typer.Context,
@@ -115,11 +119,17 @@ def _root(
     home: HomeOption = None,
     password_file: PasswordFileOption = None,
     password_stdin: PasswordStdinOption = False,
+    speed: SpeedOption = None,
+    seed: SeedOption = None,
 ) -> None:
-    """With no command, `nexus-tui` runs the TUI (same as `nexus-tui run`)."""
+    """With no command, `nexus-tui` runs the TUI (same as `nexus-tui run`, options included)."""
     ctx.obj = VaultOptions(home, password_file, password_stdin)
     if ctx.invoked_subcommand is None:
-        ctx.invoke(run, ctx)
+        ctx.invoke(run, ctx, speed=speed, seed=seed)
+    elif speed is not None or seed is not None:
+        raise typer.BadParameter(
+            f"--speed and --seed go after the command: nexus-tui {ctx.invoked_subcommand} --seed N"
+        )
 
 
 @app.command()
@@ -134,10 +144,8 @@ def run(
     home: HomeOption = None,
     password_file: PasswordFileOption = None,
     password_stdin: PasswordStdinOption = False,
-    speed: Annotated[
-        float | None, typer.Option(help="Run the simulated clock N times faster (sim mode).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help="Simulated market seed (sim mode).")] = None,
+    speed: SpeedOption = None,
+    seed: SeedOption = None,
 ) -> None:
     """Start the TUI (the default command). With --password-file / --password-stdin it opens
     without the unlock screen."""
