@@ -69,10 +69,22 @@ def depth_failures(venue: str, costs: MarketCosts, params: StrategyParams) -> li
     return []
 
 
+def pct_apart(x: Decimal, limit: Decimal, places: int = 4) -> tuple[str, str]:
+    """Both as percentages, with enough places (up to 8) to show the limit exactly and to tell
+    unequal values apart: "0.0013 %/h at or below 0.0013 %/h" explains nothing."""
+    exponent = (limit * 100).normalize().as_tuple().exponent
+    if isinstance(exponent, int):
+        places = max(places, min(8, -exponent))
+    while places < 8 and x != limit and pct(x, places) == pct(limit, places):
+        places += 1
+    return pct(x, places), pct(limit, places)
+
+
 def funding_delta_failure(delta_hourly: Decimal, params: StrategyParams) -> str | None:
     threshold = params.min_funding_delta_hourly
     if delta_hourly <= threshold:
-        return f"funding delta {pct(delta_hourly, 4)}/h at or below {pct(threshold, 4)}/h"
+        delta_text, threshold_text = pct_apart(delta_hourly, threshold)
+        return f"funding delta {delta_text}/h at or below {threshold_text}/h"
     return None
 
 

@@ -143,3 +143,16 @@ def test_entry_prices_too_far_apart() -> None:
     reasons = _why(inputs(rows))
     assert reasons[0].startswith("spread: entry prices differ by 1.00 %")
     assert scan_inputs(inputs(rows), replace(LOOSE, max_spread=D("0.02"))).opportunities
+
+
+def test_a_funding_delta_reason_shows_the_limit_exactly_and_tells_near_values_apart() -> None:
+    from nexus_tui.strategy.constraints import funding_delta_failure
+
+    params = StrategyParams(min_funding_delta_8h=Decimal("0.0001"))  # 0.00125 % an hour
+    assert funding_delta_failure(Decimal("0.0000126"), params) is None
+    assert funding_delta_failure(Decimal("0.0000125"), params) == (
+        "funding delta 0.00125 %/h at or below 0.00125 %/h"
+    )
+    assert funding_delta_failure(Decimal("0.0000124999"), params) == (
+        "funding delta 0.00124999 %/h at or below 0.00125000 %/h"
+    )
