@@ -24,6 +24,10 @@ from nexus_tui.strategy.params import StrategyParams, params_from_config
 from nexus_tui.strategy.report import scan_json, scan_text
 from nexus_tui.strategy.scanner import scan_inputs
 
+# Settled funding history for the listed legs before the headless scan answers (so its outlook is
+# not a guess): at most this many requests, a few at a time per venue.
+HEADLESS_HISTORY_REQUESTS = 200
+
 
 def snapshot_inputs(
     path: Path, venues: Sequence[str] = (), warn: Callable[[str], None] = print
@@ -69,7 +73,8 @@ def snapshot_scan(
 
 
 async def live_scan(engine: Any, params: StrategyParams, *, explain: bool = False) -> ScanResult:
-    """One refresh of the engine's feeds, then markets, tickers, a scan and books for the best."""
+    """One refresh of the engine's feeds, then markets, tickers, a scan, books for the best and
+    settled funding history for the listed legs, and the scan again."""
     from nexus_tui.market.commands import refresh_once
     from nexus_tui.strategy.service import OpportunityService
 
@@ -77,7 +82,7 @@ async def live_scan(engine: Any, params: StrategyParams, *, explain: bool = Fals
         await refresh_once(engine)
         service = engine.opportunities or OpportunityService(engine, params)
         service.set_params(params)
-        result = await service.scan_once()
+        result = await service.scan_once(history_requests=HEADLESS_HISTORY_REQUESTS)
         if explain:
             result = service.scanner.scan(engine.clock.now(), explain=True)
         return result

@@ -344,6 +344,14 @@ class Scanner:
         """Funding history per market, or a function (venue, symbol) -> history (the funding book's)."""
         self._histories = histories
 
+    def history_changed(self, keys: Iterable[MarketKey]) -> None:
+        """These markets' funding history grew (a backfill arrived): their predictions are
+        refitted and their assets re-costed on the next scan, not after `history_refit_s`."""
+        predictions = self._caches.predictions
+        for key in keys:
+            predictions.pop(key, None)
+            self._changed(self._base_of(key))
+
     def load(self, inputs: ScanInputs) -> None:
         self.update_markets(inputs.markets)
         self.update_health(inputs.health)

@@ -30,7 +30,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from nexus_tui.core.errors import NexusError
-from nexus_tui.core.models import MarketInfo, OrderBook, split_symbol
+from nexus_tui.core.models import MarketInfo, MarketKind, OrderBook, split_symbol
+from nexus_tui.market.history_backfill import HistoryBackfill
 from nexus_tui.strategy.models import LegRow, Opportunity, ScanResult
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.scanner import Scanner
@@ -86,7 +87,17 @@ class OpportunityService:
     ) -> None:
         self.engine = engine
         self.scanner = Scanner(params)
-        self.scanner.set_histories(engine.funding_book.history)
+        # Settled funding for the listed legs, fetched once each, so the predictor has the
+        # lookback to go on from the first minutes (the book alone only has what it saw since
+        # start-up); its `history` is the book's, preceded by what was fetched.
+        self.history = HistoryBackfill(
+            engine.funding_book,
+            engine.venues,
+            engine.clock,
+            lookback_hours=self.scanner.params.history_lookback_hours,
+            on_loaded=self._history_arrived,
+        )
+        self.scanner.set_histories(self.history.history)
         self.min_interval_s = min_interval_s
         self.idle_rescan_s = idle_rescan_s
         self.books_for_top = books_for_top
@@ -124,6 +135,7 @@ class OpportunityService:
         """A config change: everything is re-costed on the next scan."""
         with self._lock:
             self.scanner.set_params(params)
+        self.history.set_lookback(params.history_lookback_hours)
 
     # -- inputs ----------------------------------------------------------------------------
     async def refresh_markets(self) -> None:
@@ -267,6 +279,31 @@ class OpportunityService:
         for key in forgotten:
             del self._book_asked[key]
 
+    # -- funding history -----------------------------------------------------------------------
+    async def backfill_history(
+        self, max_requests: int | None = None, *, per_venue: int | None = None, parallel: int = 1
+    ) -> int:
+        """One bounded pass of settled funding for the legs of the listed opportunities (best
+        first) not fetched yet (see HistoryBackfill); returns how many markets' history arrived."""
+        loaded = await self.history.run_pass(max_requests, per_venue=per_venue, parallel=parallel)
+        return len(loaded)
+
+    async def backfill_listed(self, max_requests: int = 200) -> int:
+        """Settled funding for every listed opportunity's legs now, in passes, at most
+        `max_requests` requests (the headless scan: it answers once, so it waits for them)."""
+        history = self.history
+        start = history.requests
+        loaded = 0
+        while (left := max_requests - (history.requests - start)) > 0:
+            if not history.due(max_requests=left, per_venue=left):
+                break
+            loaded += len(await history.run_pass(left, per_venue=left, parallel=4))
+        return loaded
+
+    def _history_arrived(self, keys: list[MarketKey]) -> None:
+        with self._lock:
+            self.scanner.history_changed(keys)
+
     # -- scanning ----------------------------------------------------------------------------
     def rescan(self) -> ScanResult:
         """Fold in what changed in the funding book and venue health, scan, and announce it."""
@@ -301,6 +338,8 @@ class OpportunityService:
 
     def _publish(self, result: ScanResult) -> ScanResult:
         self.latest = result
+        # The history that matters follows the ranking shown: the listed legs, best first.
+        self.history.want(leg for opp in result.opportunities for leg in _legs(opp))
         self.scans += 1
         top = result.opportunities[0] if result.opportunities else None
         message = f"{len(result.opportunities)} opportunities"
@@ -317,13 +356,25 @@ class OpportunityService:
         )
         return result
 
-    async def scan_once(self, fetch_books: bool = True) -> ScanResult:
-        """One complete pass for headless use: markets, tickers, scan, books for the best, rescan."""
+    async def scan_once(self, fetch_books: bool = True, history_requests: int = 0) -> ScanResult:
+        """One complete pass: markets, tickers, scan, then books for the best and settled funding
+        history for the listed legs (at most `history_requests` requests; 0: none), rescan.
+
+        History can move the ranking (a row's outlook and score change, not whether it is
+        viable, mostly): a newly listed trade has its legs fetched too, within the same budget."""
         await self.refresh_markets()
         await self.refresh_tickers()
         result = await self.rescan_async()
-        if fetch_books and result.opportunities:
-            await self.refresh_books()
+        if not result.opportunities:
+            return result
+        jobs = [self.refresh_books()] if fetch_books else []
+        if history_requests > 0:
+            jobs.append(self.backfill_listed(history_requests))
+        if not jobs:
+            return result
+        await asyncio.gather(*jobs)
+        result = await self.rescan_async()
+        if history_requests > 0 and await self.backfill_listed(history_requests):
             result = await self.rescan_async()
         return result
 
@@ -363,6 +414,8 @@ class OpportunityService:
         events = engine.funding_book.subscribe()
         try:
             await self.scan_once()
+            if await self.backfill_history():
+                await self.rescan_async()  # the first history shown at once, not a cycle later
             last = clock.now()
             while True:
                 # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns the event and
@@ -385,9 +438,11 @@ class OpportunityService:
 
     async def cycle(self) -> ScanResult:
         """One turn of the running service: the markets and tickers that are due, then the books
-        that are due, then the scan (books first: see the module's note on a steady state)."""
+        that are due with one bounded pass of funding history for the listed legs, then the scan
+        (books first: see the module's note on a steady state; history first, so what arrived
+        is fitted by this scan)."""
         await self._refresh_due()
-        await self.refresh_due_books()
+        await asyncio.gather(self.refresh_due_books(), self.backfill_history())
         return await self.rescan_async()
 
     async def _refresh_due(self) -> None:
@@ -398,3 +453,8 @@ class OpportunityService:
 
     def _due(self, last: datetime | None, every_s: float) -> bool:
         return last is None or (self.engine.clock.now() - last).total_seconds() >= every_s
+
+
+def _legs(opp: Opportunity) -> tuple[MarketKey, ...]:
+    """The opportunity's perps (a spot leg has no funding history to fetch)."""
+    return tuple((leg.venue, leg.symbol) for leg in (opp.long, opp.short) if leg.kind is not MarketKind.SPOT)
