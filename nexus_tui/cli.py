@@ -213,14 +213,16 @@ def bench(
     """Run the performance benchmarks and compare them with their goals."""
     import json
 
-    from nexus_tui.bench.runner import as_json, as_text, run_all
+    from nexus_tui.bench.runner import Pace, as_json, as_text, measure_pace, run_all
     from nexus_tui.ui.bench_modules import UI_BENCH_MODULES
 
+    before = measure_pace()
     results = guarded(lambda: run_all(only or None, UI_BENCH_MODULES))
+    pace = Pace(before, measure_pace())
     if json_out:
-        typer.echo(json.dumps(as_json(results)))
+        typer.echo(json.dumps(as_json(results, pace)))
     else:
-        typer.echo(as_text(results))
+        typer.echo(as_text(results, pace))
 
 
 @app.command()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import platform
+import statistics
+import time
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from nexus_tui.bench.registry import BENCH_MODULES, BENCHES, BenchResult
@@ -14,6 +19,54 @@ def machine() -> str:
     return (
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cpu, Python {platform.python_version()}"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """A fixed pure-Python workload timed before and after the benches, in CPU milliseconds.
+
+    On a shared or throttled machine the same code runs at different speeds from one hour to the
+    next (this 2-core machine has been seen about 1.7x apart at the same load). Every figure of a
+    run scales with its pace, so two runs compare only at about the same pace."""
+
+    before_ms: float
+    after_ms: float
+
+
+class _Row:
+    __slots__ = ("rate", "venue")
+
+    def __init__(self, venue: str, rate: Decimal) -> None:
+        self.venue = venue
+        self.rate = rate
+
+
+_PACE_ROWS = [_Row(f"v{i % 12}", Decimal(i % 997 - 498).scaleb(-8)) for i in range(6000)]
+
+
+def _pace_workload() -> float:
+    """What the engine's hot loops do: attribute reads, dict look-ups, Decimal to float, sums."""
+    fees = {f"v{i}": 0.0005 * (i + 1) for i in range(12)}
+    best: dict[str, float] = {}
+    for row in _PACE_ROWS:
+        value = float(row.rate) * 8760.0 - fees[row.venue]
+        if value > best.get(row.venue, float("-inf")):
+            best[row.venue] = value
+    return sum(best.values())
+
+
+def measure_pace(repeat: int = 9) -> float:
+    """Median CPU milliseconds of the fixed workload (GC paused, as the benches time)."""
+    samples = []
+    for _ in range(repeat):
+        enabled = gc.isenabled()
+        gc.disable()
+        start = time.process_time()
+        _pace_workload()
+        samples.append((time.process_time() - start) * 1000)
+        if enabled:
+            gc.enable()
+    return round(statistics.median(samples), 3)
 
 
 def run_all(only: list[str] | None = None, extra_modules: list[str] | None = None) -> dict[str, BenchResult]:
@@ -29,9 +82,10 @@ def run_all(only: list[str] | None = None, extra_modules: list[str] | None = Non
     return results
 
 
-def as_json(results: dict[str, BenchResult]) -> dict[str, Any]:
+def as_json(results: dict[str, BenchResult], pace: Pace | None = None) -> dict[str, Any]:
     return {
         "machine": machine(),
+        **({"pace": {"before_ms": pace.before_ms, "after_ms": pace.after_ms}} if pace else {}),
         "results": {
             name: {
                 "median_ms": round(r.median_ms, 4),
@@ -46,8 +100,14 @@ def as_json(results: dict[str, BenchResult]) -> dict[str, Any]:
     }
 
 
-def as_text(results: dict[str, BenchResult]) -> str:
-    lines = [f"machine: {machine()}", ""]
+def as_text(results: dict[str, BenchResult], pace: Pace | None = None) -> str:
+    lines = [f"machine: {machine()}"]
+    if pace is not None:
+        lines.append(
+            f"pace: {pace.before_ms:.2f} ms before, {pace.after_ms:.2f} ms after (a fixed Python"
+            " workload: figures scale with it, so compare runs at about the same pace)"
+        )
+    lines.append("")
     width = max((len(n) for n in results), default=10)
     for name, r in results.items():
         verdict = "" if r.ok is None else ("ok" if r.ok else "OVER GOAL")
