@@ -284,6 +284,7 @@ class Exchange:
                         f"{event.price:.6g}, lost {event.loss:.2f} {self.account.currency}",
                         symbol=symbol,
                         loss=str(event.loss),
+                        currency=self.account.currency,
                     )
                 )
 
@@ -356,6 +357,7 @@ class Exchange:
                         symbol=listing.symbol,
                         amount=str(payment.amount),
                         rate=str(payment.rate),
+                        currency=self.account.currency,
                     )
                 )
 

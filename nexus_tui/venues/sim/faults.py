@@ -101,6 +101,8 @@ class FaultBoard:
     """The faults currently switched on for one venue."""
 
     active: dict[str, Fault] = field(default_factory=dict)
+    # faults that switched themselves off (for_seconds ran out), until the venue reports them
+    ran_out: list[Fault] = field(default_factory=list)
 
     def set(self, fault: Fault) -> None:
         self.active[fault.name] = fault
@@ -116,8 +118,18 @@ class FaultBoard:
             return None
         if not fault.active(now):
             del self.active[name]
+            self.ran_out.append(fault)
             return None
         return fault
+
+    def take_ran_out(self, now: datetime) -> list[Fault]:
+        """The faults that have switched themselves off by `now` and were not reported yet."""
+        if self.active:
+            self.names(now)  # an expired fault is only noticed when asked about
+        if not self.ran_out:
+            return []
+        ended, self.ran_out = self.ran_out, []
+        return ended
 
     def names(self, now: datetime) -> list[str]:
         return [name for name in FAULTS if self.get(name, now) is not None]

@@ -23,7 +23,7 @@ from nexus_tui.core.clock import Clock, SystemClock, utc
 from nexus_tui.core.errors import BadInput
 from nexus_tui.core.models import FundingRate, FundingSource, OrderBook, Ticker
 from nexus_tui.venues.sim import book as books
-from nexus_tui.venues.sim.events import SimEvent
+from nexus_tui.venues.sim.events import SimEvent, settlement_event
 from nexus_tui.venues.sim.faults import FrozenView
 from nexus_tui.venues.sim.funding_model import STEP_MINUTES, FundingModel, SeriesSpec
 from nexus_tui.venues.sim.listings import (
@@ -209,6 +209,8 @@ class SimMarket:
             payers.setdefault(spec.venue_index, []).append((listing, rate, mark))
         for v, settled in payers.items():
             self._venues[v].on_settlement(t, settled)
+            intervals = tuple(sorted({lst.info.funding_interval_hours or 0 for lst, _, _ in settled}))
+            self.events.append(settlement_event(self.profiles[v].venue_id, t, len(settled), intervals))
 
     def _warm_up(self, hours: int) -> None:
         """Run the funding model alone for `hours` before genesis so there is a history to show."""

@@ -91,8 +91,23 @@ class SimVenue:
         """Positions the venue liquidated so far (the market first catches up with the clock)."""
         return self.exchange.liquidations()
 
+    @property
+    def market(self) -> SimMarket:
+        """The simulated market this venue belongs to (its events, its other venues)."""
+        return self._market
+
     def on_step(self, step: int, t: datetime) -> None:
         self.exchange.on_step(step, t)
+        if self._faults.active or self._faults.ran_out:
+            self._report_ran_out(t)
+
+    def _report_ran_out(self, now: datetime) -> None:
+        """A fault whose for_seconds ran out ends in the events too, at the instant it ended."""
+        for fault in self._faults.take_ran_out(now):
+            if fault.name == "stale":
+                self._frozen = None
+            ended = fault.until or now
+            self._market.events.append(fault_event(self._id, fault.name, False, ended, ran_out=True))
 
     def on_settlement(self, t: datetime, settled: list[tuple[Listing, float, float]]) -> None:
         self.exchange.on_settlement(t, settled)
@@ -154,17 +169,20 @@ class SimVenue:
 
     def set_fault(self, fault: str, on: bool = True, **params: object) -> None:
         now = self._market.clock.now()
+        self._report_ran_out(now)  # an earlier fault's end comes before what happens now
         if not on:
+            was_on = self._faults.get(fault, now) is not None
             self._faults.clear(fault)
             if fault == "stale":
                 self._frozen = None
-            self._market.events.append(fault_event(self._id, fault, False, now))
+            self._market.events.append(fault_event(self._id, fault, False, now, was_on=was_on))
             return
-        self._faults.set(make_fault(fault, now, dict(params)))
+        made = make_fault(fault, now, dict(params))
+        self._faults.set(made)
         if fault == "stale":
             self._market.advance_to(now)
             self._frozen = self._market.freeze(self._index)
-        self._market.events.append(fault_event(self._id, fault, True, now))
+        self._market.events.append(fault_event(self._id, fault, True, now, until=made.until, **params))
 
     def faults(self) -> list[str]:
         return self._faults.names(self._market.clock.now())
