@@ -113,7 +113,23 @@ def build_engine(
     engine.add_service("strategy.opportunities", engine.opportunities.run)
     for name, service in wiring.services.items():
         engine.add_service(name, service)
+    _sim_events(engine, wiring.venues)
     return engine
+
+
+def _sim_events(engine: Engine, venues: Sequence[Venue]) -> None:
+    """On the simulated market: its events on the engine's bus, and its faults for rehearsal."""
+    if not any(v.id.startswith("sim:") for v in venues):
+        return
+    from nexus_tui.venues.sim.event_feed import SimEventFeed, sim_market_of
+    from nexus_tui.venues.sim.rehearsal import FaultRehearsal
+
+    market = sim_market_of(venues)
+    if market is None:
+        return
+    feed = SimEventFeed(market, engine.clock, engine.bus)
+    engine.add_service("sim.events", feed.run)
+    engine.fault_rehearsal = FaultRehearsal(market, feed, [v.id for v in venues])
 
 
 def make_venues(

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from nexus_tui.core.clock import Clock, SystemClock
+from nexus_tui.core.errors import BadInput
 from nexus_tui.core.events import Event, EventBus, Subscription
 from nexus_tui.core.models import VenueHealth
 from nexus_tui.market.funding_book import FundingBook
@@ -24,6 +25,7 @@ from nexus_tui.venues.port import Venue
 if TYPE_CHECKING:
     from nexus_tui.market.refresh import FundingRefresher
     from nexus_tui.strategy.service import OpportunityService
+    from nexus_tui.venues.sim.rehearsal import FaultRehearsal
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,8 @@ class Engine:
         self.funding_refresher: FundingRefresher | None = None
         # Set by bootstrap: the ranked opportunities (`.latest`), kept current as funding moves.
         self.opportunities: OpportunityService | None = None
+        # Set by bootstrap on the simulated market: failure drills (inject_fault / clear_faults).
+        self.fault_rehearsal: FaultRehearsal | None = None
         self.venues: dict[str, Venue] = {v.id: v for v in venues}
         self.status = EngineStatus.IDLE
         self.trading_state = TradingState.ACTIVE
@@ -169,6 +173,25 @@ class Engine:
         """Halt automation. (Cancelling orders and flattening positions arrive with trading.)"""
         self.trading_state = TradingState.HALTED
         self.emit("trading.halted", f"HALTED: {reason}", reason=reason)
+
+    # -- failure drills (simulated market only) -------------------------------------------
+    def inject_fault(self, venue: str, fault: str, for_seconds: float | None = None) -> None:
+        """Rehearse `fault` on a simulated venue for `for_seconds` of simulated time (None: the
+        rehearsal's default); its start and end reach the event bus. BadInput outside sim."""
+        rehearsal = self._rehearsal()
+        if for_seconds is None:
+            rehearsal.inject(venue, fault)
+        else:
+            rehearsal.inject(venue, fault, for_seconds=for_seconds)
+
+    def clear_faults(self, venue: str | None = None) -> int:
+        """End the rehearsed faults (on one venue, or all); returns how many were on."""
+        return len(self._rehearsal().clear(venue))
+
+    def _rehearsal(self) -> FaultRehearsal:
+        if self.fault_rehearsal is None:
+            raise BadInput("faults can only be rehearsed on the simulated market (trading.mode sim)")
+        return self.fault_rehearsal
 
     # -- observation -------------------------------------------------------------------
     def emit(self, kind: str, message: str = "", coalesce_key: str | None = None, **data: object) -> None:
