@@ -6,6 +6,7 @@ import itertools
 from collections import deque
 from collections.abc import Iterable
 
+from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
@@ -14,6 +15,8 @@ from nexus_tui.core.events import Event
 from nexus_tui.ui.widgets.filter_bar import matches
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# An event's data["severity"] (info, warning, error; none = info) sets its message's colour.
+SEVERITY_STYLES = {"warning": "yellow", "error": "bold red"}
 
 
 def event_text(event: Event) -> str:
@@ -21,7 +24,7 @@ def event_text(event: Event) -> str:
     return f"{event.kind} {event.message}"
 
 
-class EventTable(DataTable[str]):
+class EventTable(DataTable[str | Text]):
     """Rows are added by key, oldest removed by key once `max_rows` is reached (STYLE.md habit 5)."""
 
     def __init__(self, *, max_rows: int = 2000, id: str | None = None) -> None:
@@ -96,4 +99,8 @@ class EventTable(DataTable[str]):
         return str(self._next_key)
 
     def _add_row(self, key: str, event: Event) -> None:
-        self.add_row(utc(event.ts).strftime(TIME_FORMAT), event.kind, event.message or "", key=key)
+        message: str | Text = event.message or ""
+        style = SEVERITY_STYLES.get(str(event.data.get("severity", "")))
+        if style is not None:  # a fault or a failure stands out; routine lines stay plain
+            message = Text(str(message), style=style)
+        self.add_row(utc(event.ts).strftime(TIME_FORMAT), event.kind, message, key=key)
