@@ -381,17 +381,22 @@ class FundingBook:
         """
         now_s = self._clock.now().timestamp()
         kept = 0
+        points: dict[tuple[str, str], list[tuple[int, float]]] = {}
         for raw in rows:
             screened = screen(raw, self.limits, now_s)
             if isinstance(screened, str):
                 continue
             row, ts_s = screened
-            st = self._series.get((row.venue, row.symbol))
-            if st is None:
-                st = self._add_series(row.venue, row.symbol)
-            st.history.record(int(ts_s // self._bucket_s) * self._bucket_s, float(row.rate))
-            st.judged_bucket = -1  # the chart changed under the last verdict: judge afresh
+            key = (row.venue, row.symbol)
+            if key not in self._series:
+                self._add_series(row.venue, row.symbol)
+            points.setdefault(key, []).append((int(ts_s // self._bucket_s) * self._bucket_s, float(row.rate)))
             kept += 1
+        for key, series_points in points.items():
+            st = self._series[key]
+            # Settled history is usually older than what the book has seen live: merge, not record.
+            st.history.merge(series_points)
+            st.judged_bucket = -1  # the chart changed under the last verdict: judge afresh
         if kept:
             self.version += 1
         return kept

@@ -62,6 +62,25 @@ class SeriesHistory:
         self.appended += 1
         return True
 
+    def merge(self, points: list[tuple[int, float]]) -> int:
+        """Add settled points (bucket-aligned epoch seconds, rate), older ones included, which
+        `record` refuses (history there only moves forward). A bucket already held takes the
+        settled value, as `record` would: what a venue settled is what that hour paid. Once over
+        capacity the oldest points go. Returns how many points were added (not replaced).
+        Rebuilds the ring: for a backfill, not a feed."""
+        if not points:
+            return 0
+        held = {self._ts[i]: self._rates[i] for i in self._ordered_indices()}
+        added = sum(1 for ts in {ts for ts, _ in points} if ts not in held)
+        held.update(points)
+        merged = sorted(held.items())[-self._capacity :]
+        self._ts = array("q", [ts for ts, _ in merged])
+        self._rates = array("d", [rate for _, rate in merged])
+        self._head = 0
+        self._newest = len(merged) - 1
+        self.appended += added
+        return added
+
     def _ordered_indices(self) -> range | list[int]:
         n = len(self._ts)
         if n < self._capacity or self._head == 0:

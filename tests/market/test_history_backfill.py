@@ -202,17 +202,11 @@ async def test_history_is_the_fetched_settlements_then_the_book(caplog: pytest.L
     merged = backfill.history("bybit", symbol)
     older = [point for point in merged if point[0] < live[0][0]]
     assert len(older) == 24  # every settlement before the book's first live hour
-    assert merged[len(older) :] == book.history("bybit", symbol)
+    assert merged == book.history("bybit", symbol)  # the book itself now holds them
     assert [ts for ts, _ in merged] == sorted(ts for ts, _ in merged)
     assert backfill.history("bybit", "ETH/USDT:USDT") == []  # unknown market: nothing to add
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SeriesHistory.record only moves forward: FundingBook.backfill drops rows older than a "
-    "series' newest live point, so HistoryBackfill.history supplies them. When this passes, the "
-    "book keeps backfilled history and that prefix empties by itself.",
-)
 def test_the_book_keeps_backfilled_history_older_than_its_live_points() -> None:
     clock = ManualClock(NOW)
     book = FundingBook(clock)
