@@ -114,3 +114,29 @@ async def test_the_drills_are_offered_on_a_simulated_desk(nexus_home: Path, vaul
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert [title for title, _, _ in simulator_commands(app)] == [INJECT_FAULT, END_FAULTS]
+
+
+async def test_state_lines_replace_their_previous_line_so_a_fault_stays_in_view(
+    make_app: MakeApp, vault: Vault
+) -> None:
+    app = make_app(vault=vault)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        assert app.engine is not None
+        table = app.screen.query_one(EventTable)
+        table.max_rows = 20
+        app.engine.emit("sim.fault.started", "sim:okx outage started", severity="warning")
+        for n in range(100):  # a busy feed: far more routine updates than the table holds
+            venue = ("sim:binance", "sim:bybit")[n % 2]
+            app.engine.emit(
+                "funding.updated", f"{venue}: update {n}", coalesce_key=f"funding.updated:{venue}"
+            )
+        # (the bus may already merge some: a slow subscriber gets the latest state)
+        await wait_until(pilot, lambda: shown(table, "sim:bybit: update 99"), "the last update")
+        assert lines(table)[-3:] == [
+            "sim:okx outage started",
+            "sim:binance: update 98",
+            "sim:bybit: update 99",
+        ]
+        assert table.total == table.row_count <= 3 + 1, "engine started, the fault, one line a venue"

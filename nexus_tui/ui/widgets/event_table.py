@@ -1,9 +1,12 @@
-"""The engine's event log as a table: time, kind, message; newest at the bottom, follows the tail."""
+"""The engine's event log as a table: time, kind, message; newest at the bottom, follows the tail.
+
+An event with a coalesce key (a state: a venue's funding updated, its health) replaces the
+previous line with the same key; every other event (a fault, a halt, a failure) keeps its line.
+"""
 
 from __future__ import annotations
 
-import itertools
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from rich.text import Text
@@ -25,13 +28,15 @@ def event_text(event: Event) -> str:
 
 
 class EventTable(DataTable[str | Text]):
-    """Rows are added by key, oldest removed by key once `max_rows` is reached (STYLE.md habit 5)."""
+    """Rows are added by key, oldest removed by key once `max_rows` is reached (STYLE.md habit 5),
+    a line replaced by key when a newer event with its coalesce key arrives."""
 
     def __init__(self, *, max_rows: int = 2000, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.max_rows = max_rows
         self.filter_text = ""
-        self._held: deque[tuple[str, Event]] = deque(maxlen=max_rows)
+        self._held: OrderedDict[str, Event] = OrderedDict()  # row key -> event, oldest first
+        self._latest: dict[str, str] = {}  # coalesce key -> row key of its newest event
         self._next_key = 0
 
     def on_mount(self) -> None:
@@ -50,24 +55,40 @@ class EventTable(DataTable[str | Text]):
         return self._next_key
 
     def add_events(self, events: Iterable[Event]) -> None:
-        arriving = [(self._new_key(), event) for event in events]
+        arriving: OrderedDict[str, Event] = OrderedDict()
+        gone: list[str] = []  # shown rows to remove: replaced by a newer line, or past max_rows
+        for event in events:
+            key = self._new_key()
+            if event.coalesce_key is not None:
+                # A state line (a venue's funding updated, its health, its settlement) replaces
+                # its previous line, as on the bus: routine updates never push a fault off the log.
+                previous = self._latest.pop(event.coalesce_key, None)
+                if previous is not None and arriving.pop(previous, None) is None:
+                    if self._held.pop(previous, None) is not None:
+                        gone.append(previous)
+                self._latest[event.coalesce_key] = key
+            arriving[key] = event
         if not arriving:
             return
         following = self.row_count == 0 or self.cursor_row >= self.row_count - 1
         reading = None if following else self._key_at_cursor()
-        overflow = max(0, len(self._held) + len(arriving) - self.max_rows)
-        dropped = [key for key, _ in itertools.islice(self._held, min(overflow, len(self._held)))]
-        self._held.extend(arriving)  # the deque lets the oldest go by itself
+        self._held.update(arriving)
+        while len(self._held) > self.max_rows:
+            key, event = self._held.popitem(last=False)
+            if key not in arriving:
+                gone.append(key)
+            if event.coalesce_key is not None and self._latest.get(event.coalesce_key) == key:
+                del self._latest[event.coalesce_key]
         with self.app.batch_update():
-            if overflow > max(20, self.max_rows // 20):
+            if len(gone) > max(20, self.max_rows // 20):
                 # DataTable.remove_row costs O(rows) each: past a few, rebuilding is cheaper.
                 self._show_held()
             else:
-                for key in dropped:
+                for key in gone:
                     if key in self.rows:
                         self.remove_row(key)
-                for key, event in arriving[-self.max_rows :]:
-                    if matches(event_text(event), self.filter_text):
+                for key, event in arriving.items():
+                    if key in self._held and matches(event_text(event), self.filter_text):
                         self._add_row(key, event)
         if following and self.row_count:
             self.move_cursor(row=self.row_count - 1)
@@ -90,7 +111,7 @@ class EventTable(DataTable[str | Text]):
 
     def _show_held(self) -> None:
         self.clear()
-        for key, event in self._held:
+        for key, event in self._held.items():
             if matches(event_text(event), self.filter_text):
                 self._add_row(key, event)
 
