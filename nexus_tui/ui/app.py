@@ -27,6 +27,7 @@ from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from nexus_tui.config.redact import install_redaction
@@ -102,6 +103,8 @@ class NexusApp(App[None]):
         self.event_log: deque[Event] = deque(maxlen=event_log_size)
         self.events_dropped = 0
         self._quitting = False
+        self._modes_opened: set[str] = set()
+        self._back_to_open_screen = False  # True while switch_mode runs for a screen already open
         self.engine_events: Signal[EngineEvents] = Signal(self, "engine-events")
 
     @property
@@ -194,7 +197,24 @@ class NexusApp(App[None]):
     # -- actions -----------------------------------------------------------------------------
     def action_show_screen(self, mode: str) -> None:
         if mode in DESK_SCREENS and mode != self.current_mode:
-            self.switch_mode(mode)
+            self._back_to_open_screen = mode in self._modes_opened
+            try:
+                self.switch_mode(mode)
+            finally:
+                self._back_to_open_screen = False
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        self._modes_opened.add(mode)
+        return super().switch_mode(mode)
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Textual holds painting 50 ms after every mode switch, to hide a footer rebuilding its
+        keys. A desk screen already open has its footer built, so going back to one paints as soon
+        as it has resumed; the screen itself asks for the hold when its keys did change while it
+        was hidden (DeskScreen). The hold was ~50 of the ~115 ms a key like `2` took (ui.screen_switch)."""
+        if self._back_to_open_screen:
+            return
+        super().delay_update(delay)
 
     def action_pause_entries(self) -> None:
         if self.engine is not None:

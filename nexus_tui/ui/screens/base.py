@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual.app import ComposeResult
+from textual import events
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -25,13 +26,37 @@ class DeskScreen(Screen[None]):
 
     CAN_FILTER: ClassVar[bool] = False
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._suspended_in: StyleContext | None = None
+        self._footer = DeskFooter()
+
     def compose(self) -> ComposeResult:
         yield DeskHeader()
         yield from self.compose_body()
-        yield DeskFooter()
+        yield self._footer
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
+
+    # -- coming back to this screen ----------------------------------------------------------
+    # Runs before Textual's own Screen handlers (the subclass comes first in the dispatch order).
+    def _on_screen_suspend(self) -> None:
+        self._suspended_in = style_context(self.app)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Textual restyles every widget of a screen it switches to, which also drops every
+        table's rendered lines: ~12 ms of CPU a switch, then a table re-rendered from its cells
+        (ui.screen_switch). A widget's own classes and states restyle it at once even while its
+        screen is hidden (focus, hover, disabled...), so only the App's state can have moved under
+        this screen: when that is as it was at suspend, the styles are current and are kept.
+        A stylesheet change is caught by Textual itself before the switch and restyles it then."""
+        if event.refresh_styles and self._suspended_in == style_context(self.app):
+            event.refresh_styles = False
+        if self._footer.keys_stale(self):
+            # Its keys changed while hidden (e.g. `p` paused from another screen): hold painting
+            # briefly, as Textual does for every switch, so the stale keys never show.
+            self.app.delay_update()
 
     def own_bindings(self) -> list[Binding]:
         """This screen's keys beyond the desk's (for the help screen)."""
@@ -48,3 +73,12 @@ class DeskScreen(Screen[None]):
     def engine(self) -> Engine | None:
         """The running engine, None until the desk is unlocked."""
         return self.desk.engine
+
+
+StyleContext = tuple[str, frozenset[str], frozenset[str]]
+
+
+def style_context(app: App[Any]) -> StyleContext:
+    """What the App contributes to its widgets' styles: its theme, pseudo-classes (focus/blur,
+    dark/light, ansi...) and classes. The App restyles only the screen showing when these move."""
+    return (app.theme, frozenset(app.get_pseudo_classes()), frozenset(app.classes))

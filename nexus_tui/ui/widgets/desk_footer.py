@@ -27,6 +27,10 @@ class DeskFooter(Footer):
             if binding.show
         )
 
+    def keys_stale(self, screen: Screen[Any]) -> bool:
+        """Whether the keys shown are no longer `screen`'s (their states moved while it was hidden)."""
+        return self._keys_shown is not None and self._keys_to_show(screen) != self._keys_shown
+
     def bindings_changed(self, screen: Screen[Any]) -> None:
         if screen.app.app_focus and self.is_attached and screen is self.screen:
             keys = self._keys_to_show(screen)
