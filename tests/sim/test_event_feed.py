@@ -151,6 +151,22 @@ async def test_an_injected_outage_starts_and_ends_with_the_venue_named(
     assert len(seen.of(FAULT_STARTED)) == 1
 
 
+async def test_a_fault_ends_on_the_feeds_first_pass_after_it_ran_out(
+    desk: Engine, stepped: SteppedClock
+) -> None:
+    """The market steps every 10 s; the end must not wait for its next step."""
+    seen = Recorder(desk.bus)
+    await move_to(desk, stepped, BEFORE_EIGHT + timedelta(seconds=3), step_s=1)
+    start = stepped.now()
+    desk.inject_fault("dydx", "timeout", for_seconds=4)
+    await move_to(desk, stepped, start + timedelta(seconds=3), step_s=1)
+    assert seen.of(FAULT_ENDED) == []
+    await move_to(desk, stepped, start + timedelta(seconds=4), step_s=1)
+    [ended] = seen.of(FAULT_ENDED)
+    assert ended.ts == start + timedelta(seconds=4)
+    assert ended.message == "sim:dydx latency spike over (ran out after 4 s): calls answer on time again"
+
+
 async def test_clearing_ends_the_faults_that_are_on_and_only_those(
     desk: Engine, stepped: SteppedClock
 ) -> None:

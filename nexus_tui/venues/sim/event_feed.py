@@ -84,6 +84,7 @@ class SimEventFeed:
         """Bring the market up to the clock, publish what happened since the last pass, return it."""
         now = self.clock.now()
         self.market.advance_to(now)
+        self.market.report_ended_faults()
         events = self.translate(self.market.drain_events())
         for event in events:
             self.bus.publish(event)

@@ -150,6 +150,12 @@ class SimMarket:
     def faults(self, venue_id: str) -> list[str]:
         return self.venue(venue_id).faults()
 
+    def report_ended_faults(self) -> None:
+        """Put the faults that ran out by the clock's time in the events now, not at the next step."""
+        now = self.clock.now()
+        for venue in self._venues:
+            venue.report_ended_faults(now)
+
     def shock_price(self, base: str, move: float) -> None:
         """Move a coin's index by `move` (-0.2 = a 20 % crash) at once: rehearse a liquidation cascade.
 

@@ -99,9 +99,9 @@ class SimVenue:
     def on_step(self, step: int, t: datetime) -> None:
         self.exchange.on_step(step, t)
         if self._faults.active or self._faults.ran_out:
-            self._report_ran_out(t)
+            self.report_ended_faults(t)
 
-    def _report_ran_out(self, now: datetime) -> None:
+    def report_ended_faults(self, now: datetime) -> None:
         """A fault whose for_seconds ran out ends in the events too, at the instant it ended."""
         for fault in self._faults.take_ran_out(now):
             if fault.name == "stale":
@@ -169,7 +169,7 @@ class SimVenue:
 
     def set_fault(self, fault: str, on: bool = True, **params: object) -> None:
         now = self._market.clock.now()
-        self._report_ran_out(now)  # an earlier fault's end comes before what happens now
+        self.report_ended_faults(now)  # an earlier fault's end comes before what happens now
         if not on:
             was_on = self._faults.get(fault, now) is not None
             self._faults.clear(fault)
