@@ -15,6 +15,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import BindingType
 from textual.coordinate import Coordinate
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey
 
@@ -51,6 +53,19 @@ def render(cell: Cell, *, left: bool = False) -> Text:
     return Text.assemble((text, style), justify="left" if left else "right", no_wrap=True)
 
 
+def _moved_to(lines: list[list[Segment]], row_index: int, column_index: int) -> list[list[Segment]]:
+    """A rendered cell's lines, its segments pointing at another row: the same meta DataTable
+    gives a cell it renders (merged last, so only `row` and `column` change)."""
+    meta = Style.from_meta({"row": row_index, "column": column_index})
+    return [
+        [
+            segment if segment.control else Segment(segment.text, (segment.style or Style()) + meta)
+            for segment in line
+        ]
+        for line in lines
+    ]
+
+
 class FundingTable(DataTable[Text]):
     BINDINGS: ClassVar[list[BindingType]] = [*FUNDING_TABLE_BINDINGS]
 
@@ -63,6 +78,8 @@ class FundingTable(DataTable[Text]):
         self.repaints = 0
         self.cells_updated = 0  # cells repainted by the last `show` (for tests and benches)
         self._rendered: dict[tuple[object, ...], tuple[Text, list[list[Segment]]]] = {}
+        self._paint_style: Style | None = None
+        self._rendered_by_value: dict[tuple[object, ...], tuple[Text, list[list[Segment]]]] = {}
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -173,6 +190,19 @@ class FundingTable(DataTable[Text]):
             self.sort(ASSET, key=lambda asset: rank[str(asset)])
         self._order = list(view.order)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # DataTable asks for its style once per line, walking every ancestor's styles each time.
+        self._paint_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_style = None
+
+    @property
+    def rich_style(self) -> Style:
+        """The table's style; within one paint, the one taken at its start."""
+        return self._paint_style if self._paint_style is not None else super().rich_style
+
     def _render_cell(
         self,
         row_index: int,
@@ -202,10 +232,19 @@ class FundingTable(DataTable[Text]):
         kept = self._rendered.get(key)
         if kept is not None and kept[0] is value:  # the entry holds `value`: its id is not reused
             return kept[1]
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        # A row the re-sort moved shows the same value with the same stripe elsewhere: its
+        # rendered lines differ only in the row its click lands on (the segments' meta).
+        look = (id(value), *key[1:])
+        moved = self._rendered_by_value.get(look)
+        if moved is not None and moved[0] is value:
+            lines = _moved_to(moved[1], row_index, column_index)
+        else:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         if len(self._rendered) >= RENDERED_CELLS_KEPT:
             self._rendered.clear()
+            self._rendered_by_value.clear()
         self._rendered[key] = (value, lines)
+        self._rendered_by_value[look] = (value, lines)
         return lines
 
     def _select(self, base: str) -> None:
