@@ -407,7 +407,10 @@ class FundingBook:
             return
         if down:
             self._down.add(venue)
-            message = f"{venue}: funding API down; showing ArbitrageScanner's rates where available"
+            if any(st.venue == venue and st.secondary is not None for st in self._series.values()):
+                message = f"{venue}: funding API down; showing ArbitrageScanner's rates where available"
+            else:  # no second source for this venue (the simulator, or ArbitrageScanner off)
+                message = f"{venue}: funding API down; its rates go stale until it answers again"
             log.warning(message)
         else:
             self._down.discard(venue)

@@ -120,7 +120,8 @@ def test_venue_down_falls_back_to_the_secondary_and_recovers(book: FundingBook, 
     assert quote.rate == Decimal("0.00019")
     assert quote.source is FundingSource.EXCHANGE
     assert quote.flags == {"validated"}
-    kinds = [e.kind for e in sub.drain()]
+    events = sub.drain()
+    kinds = [e.kind for e in events]
     # down then up share one coalesce key: a subscriber that fell behind sees only the latest state
     assert "funding.venue_up" in kinds and "funding.venue_down" not in kinds
 
@@ -128,12 +129,16 @@ def test_venue_down_falls_back_to_the_secondary_and_recovers(book: FundingBook, 
 def test_venue_down_without_a_secondary_keeps_the_last_venue_rate_marked(
     book: FundingBook, clock: ManualClock
 ) -> None:
+    sub = book.subscribe()
     book.ingest([rate("0.0001")])
     book.mark_venue_down("sim:binance")
     clock.advance(120)
     quote = _only(book)
     assert quote.rate == Decimal("0.0001")
     assert quote.flags == {"venue_down", "stale"}
+    # with nothing to stand in, the message does not promise ArbitrageScanner's rates
+    (down,) = [e for e in sub.drain() if e.kind == "funding.venue_down"]
+    assert down.message == "sim:binance: funding API down; its rates go stale until it answers again"
 
 
 def test_stale_venue_rate_gives_way_to_a_fresh_secondary(book: FundingBook, clock: ManualClock) -> None:
