@@ -171,7 +171,8 @@ class FundingScreen(DeskScreen):
             parts.append(f"{view.discrepancies} disagree with ArbScanner ({episodes} since start)")
         parts.append(f"{UNIT_TITLES[self.unit]} (u)")
         parts.append(f"by {sort} {arrow} (s)")
-        self.query_one("#funding-status", Static).update(" · ".join(parts))
+        # One line high whatever it says (app.tcss): no layout pass of the whole screen per repaint.
+        self.query_one("#funding-status", Static).update(" · ".join(parts), layout=False)
 
     # -- selection -----------------------------------------------------------------------------
     @on(DataTable.RowHighlighted, "#funding-table")

@@ -46,6 +46,7 @@ from nexus_tui.ui.widgets.funding_history import (
     fetch_settled,
 )
 from nexus_tui.ui.widgets.funding_matrix import AssetRow
+from nexus_tui.ui.widgets.kept_cells import KeptCellsTable
 from nexus_tui.ui.widgets.venue_names import short_names
 from nexus_tui.venues.port import Venue
 
@@ -137,7 +138,7 @@ class FundingDetail(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title", markup=True)
         with Horizontal(id="detail-body"):
-            table: DataTable[Text] = DataTable(id="detail-venues", cursor_type="none", zebra_stripes=True)
+            table = KeptCellsTable(id="detail-venues", cursor_type="none", zebra_stripes=True)
             table.can_focus = False  # the matrix keeps the focus: arrows move the asset, not this
             yield table
             yield FundingHistoryChart(id="detail-chart")
@@ -167,7 +168,8 @@ class FundingDetail(Vertical):
             self.query_one(FundingHistoryChart).show("", "", [], "nothing selected")
             return
         self.base = row.base
-        title.update(detail_title(row, now))
+        # One line high whatever it says (app.tcss): no layout pass of the whole screen per repaint.
+        title.update(detail_title(row, now), layout=False)
         quotes = self._ordered(row)
         self._show_lines(quotes, now)
         self._plot(quotes, now)

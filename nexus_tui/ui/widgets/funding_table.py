@@ -10,19 +10,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.binding import BindingType
-from textual.coordinate import Coordinate
-from textual.geometry import Region
-from textual.strip import Strip
-from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey
 
 from nexus_tui.ui.keys import FUNDING_TABLE_BINDINGS
 from nexus_tui.ui.widgets.funding_cells import Cell
 from nexus_tui.ui.widgets.funding_matrix import ASSET, NEXT, SPREAD, MatrixView, SortOrder
+from nexus_tui.ui.widgets.kept_cells import KeptCellsTable
 from nexus_tui.ui.widgets.venue_names import short_names
 
 ASSET_WIDTH = 10
@@ -33,7 +28,6 @@ NEXT_WIDTH = 6
 # remove_row costs O(rows) each, add_row measures every cell: past this many rows leaving, and
 # more rows leaving than staying (a filter typed), one rebuild is cheaper.
 REBUILD_AFTER_REMOVALS = 20
-RENDERED_CELLS_KEPT = 4096  # a few screens' worth of rendered cells
 
 Header = tuple[tuple[str, str, int], ...]  # (column key, label, width) per column
 
@@ -53,20 +47,7 @@ def render(cell: Cell, *, left: bool = False) -> Text:
     return Text.assemble((text, style), justify="left" if left else "right", no_wrap=True)
 
 
-def _moved_to(lines: list[list[Segment]], row_index: int, column_index: int) -> list[list[Segment]]:
-    """A rendered cell's lines, its segments pointing at another row: the same meta DataTable
-    gives a cell it renders (merged last, so only `row` and `column` change)."""
-    meta = Style.from_meta({"row": row_index, "column": column_index})
-    return [
-        [
-            segment if segment.control else Segment(segment.text, (segment.style or Style()) + meta)
-            for segment in line
-        ]
-        for line in lines
-    ]
-
-
-class FundingTable(DataTable[Text]):
+class FundingTable(KeptCellsTable):
     BINDINGS: ClassVar[list[BindingType]] = [*FUNDING_TABLE_BINDINGS]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -77,9 +58,6 @@ class FundingTable(DataTable[Text]):
         self._order: list[str] = []
         self.repaints = 0
         self.cells_updated = 0  # cells repainted by the last `show` (for tests and benches)
-        self._rendered: dict[tuple[object, ...], tuple[Text, list[list[Segment]]]] = {}
-        self._paint_style: Style | None = None
-        self._rendered_by_value: dict[tuple[object, ...], tuple[Text, list[list[Segment]]]] = {}
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -189,63 +167,6 @@ class FundingTable(DataTable[Text]):
             rank = {base: i for i, base in enumerate(view.order)}
             self.sort(ASSET, key=lambda asset: rank[str(asset)])
         self._order = list(view.order)
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # DataTable asks for its style once per line, walking every ancestor's styles each time.
-        self._paint_style = self.rich_style
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._paint_style = None
-
-    @property
-    def rich_style(self) -> Style:
-        """The table's style; within one paint, the one taken at its start."""
-        return self._paint_style if self._paint_style is not None else super().rich_style
-
-    def _render_cell(
-        self,
-        row_index: int,
-        column_index: int,
-        base_style: Style,
-        width: int,
-        cursor: bool = False,
-        hover: bool = False,
-    ) -> list[list[Segment]]:
-        """DataTable forgets every rendered cell as soon as any cell changes (its cache is keyed
-        on a table-wide update count), so one venue's update re-rendered all ~400 visible cells.
-        Here a cell is re-rendered only when its own value changed: `update_cell` always puts a
-        new Text, so an unchanged cell is the very same object. Measured: ui.funding_incremental."""
-        if row_index < 0 or column_index < 0:  # header and row labels: rare, leave them be
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        value = self.get_cell_at(Coordinate(row_index, column_index))
-        key = (
-            row_index,
-            column_index,
-            base_style,
-            width,
-            cursor,
-            hover,
-            self._show_hover_cursor,
-            self._pseudo_class_state,
-        )
-        kept = self._rendered.get(key)
-        if kept is not None and kept[0] is value:  # the entry holds `value`: its id is not reused
-            return kept[1]
-        # A row the re-sort moved shows the same value with the same stripe elsewhere: its
-        # rendered lines differ only in the row its click lands on (the segments' meta).
-        look = (id(value), *key[1:])
-        moved = self._rendered_by_value.get(look)
-        if moved is not None and moved[0] is value:
-            lines = _moved_to(moved[1], row_index, column_index)
-        else:
-            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        if len(self._rendered) >= RENDERED_CELLS_KEPT:
-            self._rendered.clear()
-            self._rendered_by_value.clear()
-        self._rendered[key] = (value, lines)
-        self._rendered_by_value[look] = (value, lines)
-        return lines
 
     def _select(self, base: str) -> None:
         row = self.get_row_index(base)
