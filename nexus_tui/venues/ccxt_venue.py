@@ -64,6 +64,20 @@ _EXTRA_CREDENTIALS = ("walletAddress", "privateKey", "uid", "accountId")
 _REFERENCE_BASES = ("BTC", "ETH", "SOL")  # the perpetual probed for a venue-wide schedule
 
 
+class _NothingHeard(Exception):
+    """ccxt refused a call itself (NotSupported: the exchange has no such method in ccxt, e.g.
+    dYdX's fetchTickers), before any request left. That says nothing about the venue, so it must
+    not reach the VenueGuard as a VenueAnswered: the guard would count it as proof of life, reset
+    the venue's failure count and set its last_ok, and a venue whose every request was failing
+    never turned DEGRADED (the opportunity service asks dYdX for tickers every minute). Raised
+    inside the guard as an error that is neither an answer nor a failure (VenueGuard.call
+    re-raises it without counting), then unwrapped into the NotSupportedByVenue callers expect."""
+
+    def __init__(self, error: VenueError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class CcxtVenue:
     """A Venue (venues/port.py) backed by one ccxt.async_support exchange."""
 
@@ -224,10 +238,15 @@ class CcxtVenue:
                 return await factory()
             except (VenueError, asyncio.CancelledError):
                 raise
+            except ccxt.NotSupported as exc:
+                raise _NothingHeard(translate(exc, self._id, op, self._secrets)) from None
             except Exception as exc:
                 raise translate(exc, self._id, op, self._secrets, placing_order=kind == "order") from None
 
-        return await self._guard.call(op, request, kind=kind)
+        try:
+            return await self._guard.call(op, request, kind=kind)
+        except _NothingHeard as refused:
+            raise refused.error from None
 
     def _require_private(self, op: str) -> None:
         if not self.has_private:
