@@ -45,6 +45,7 @@ class KeptCellsTable(DataTable[Any]):
         self._rendered: dict[tuple[object, ...], tuple[object, Lines]] = {}
         self._rendered_by_value: dict[tuple[object, ...], tuple[object, Lines]] = {}
         self._paint_style: Style | None = None
+        self._row_styles: dict[tuple[int, Style], Style] = {}
 
     def notify_style_update(self) -> None:
         super().notify_style_update()  # DataTable drops its own caches here (a theme, a class)
@@ -52,12 +53,25 @@ class KeptCellsTable(DataTable[Any]):
         self._rendered_by_value.clear()
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # DataTable asks for its style once per line, walking every ancestor's styles each time.
+        # DataTable asks for its style, and each row for its stripe's, once per line, walking
+        # every ancestor's styles each time: within one paint they cannot change.
         self._paint_style = self.rich_style
         try:
             return super().render_lines(crop)
         finally:
             self._paint_style = None
+            self._row_styles.clear()
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        if self._paint_style is None:
+            return super()._get_row_style(row_index, base_style)
+        # What DataTable's answer depends on: header, fixed row, or the stripe (odd/even).
+        kind = -1 if row_index < 0 else -2 if row_index < self.fixed_rows else row_index % 2
+        key = (kind, base_style)
+        style = self._row_styles.get(key)
+        if style is None:
+            style = self._row_styles[key] = super()._get_row_style(row_index, base_style)
+        return style
 
     @property
     def rich_style(self) -> Style:
