@@ -294,10 +294,10 @@ def test_a_venue_shows_the_worst_of_its_adapter_and_its_data() -> None:
         ("sim:bybit", Light.DEGRADED),
         ("sim:gate", Light.DOWN),
         ("sim:kucoin", Light.UNKNOWN),
-        ("sim:dydx", Light.DOWN),  # the book marked its funding API down
+        ("sim:dydx", Light.DEGRADED),  # the book marked its funding API down: degraded, not DOWN
         ("paradex", Light.OK),  # known only from the book: its data is fresh
     ]
-    assert strip_content(lights).plain == "BIN OKX stale BYB deg GATE DOWN KUC ? DYDX DOWN PDX"
+    assert strip_content(lights).plain == "BIN OKX stale BYB deg GATE DOWN KUC ? DYDX deg PDX"
     assert lights[3].why == "connection refused"
 
 

@@ -5,8 +5,8 @@ state is spelled out beside it, so the strip reads without colour too. When many
 trouble at once the words no longer fit beside the title, and each state shrinks to one mark:
 `~` stale, `!` degraded, `↓` down, `?` not contacted yet (the tooltip spells them out). Eight
 venues always fit a 140-column header. A venue's state is the worst of what its adapter reports
-(VenueHealth: OK, DEGRADED, DOWN) and what the funding book sees (marked down, or every rate of
-it stale).
+(VenueHealth: OK, DEGRADED, DOWN) and what the funding book sees (its funding API marked down:
+degraded; or every rate of it stale).
 """
 
 from __future__ import annotations
@@ -92,8 +92,11 @@ def venue_lights(
             elif report.state is HealthState.OK:
                 states.append(Light.OK)
         if venue in marked_down:
-            states.append(Light.DOWN)
-            why = why or "its funding API is marked down; ArbitrageScanner stands in"
+            # The book gives up on a venue's funding API after two failed refreshes: degraded
+            # (no new positions), not DOWN, which the venue's own health keeps for a lasting
+            # outage (venues/health.py).
+            states.append(Light.DEGRADED)
+            why = why or "its funding API is failing; a second source's rates stand in where it has them"
         if venue in fresh:
             if fresh[venue]:
                 states.append(Light.OK)
