@@ -51,12 +51,14 @@ class DeskScreen(Screen[None]):
         screen is hidden (focus, hover, disabled...), so only the App's state can have moved under
         this screen: when that is as it was at suspend, the styles are current and are kept.
         A stylesheet change is caught by Textual itself before the switch and restyles it then."""
-        if event.refresh_styles and self._suspended_in == style_context(self.app):
-            event.refresh_styles = False
+        if not event.refresh_styles:
+            return  # back from a modal (Textual's pop_screen): left as Textual does it
         if self._footer.keys_stale(self):
             # Its keys changed while hidden (e.g. `p` paused from another screen): hold painting
-            # briefly, as Textual does for every switch, so the stale keys never show.
+            # briefly, as Textual does for every mode switch, so the stale keys never show.
             self.app.delay_update()
+        if self._suspended_in == style_context(self.app):
+            event.refresh_styles = False
 
     def own_bindings(self) -> list[Binding]:
         """This screen's keys beyond the desk's (for the help screen)."""
