@@ -29,9 +29,7 @@ class Event:
 class Subscription:
     """A bounded, coalescing queue of events for one subscriber."""
 
-    def __init__(
-        self, bus: EventBus, maxsize: int, accept: Callable[[Event], bool] | None = None
-    ) -> None:
+    def __init__(self, bus: EventBus, maxsize: int, accept: Callable[[Event], bool] | None = None) -> None:
         self._bus = bus
         self._maxsize = maxsize
         self._accept = accept
@@ -105,9 +103,7 @@ class EventBus:
     def __init__(self) -> None:
         self._subscribers: list[Subscription] = []
 
-    def subscribe(
-        self, maxsize: int = 1000, accept: Callable[[Event], bool] | None = None
-    ) -> Subscription:
+    def subscribe(self, maxsize: int = 1000, accept: Callable[[Event], bool] | None = None) -> Subscription:
         sub = Subscription(self, maxsize, accept)
         self._subscribers.append(sub)
         return sub

@@ -178,7 +178,7 @@ def test_ctrl_c_keeps_every_finished_pass(tmp_path: Path) -> None:
     )
     answer = venue.fetch_funding_rates
 
-    async def interrupted_on_third_pass(symbols: object = None) -> list:  # type: ignore[type-arg]
+    async def interrupted_on_third_pass(symbols: object = None) -> list:
         if venue.calls == 2:
             raise KeyboardInterrupt
         return await answer()

@@ -271,7 +271,7 @@ async def test_interval_from_the_row_on_venues_without_a_recording(
     (row,) = funding_rows(
         exchange_id,
         list(unified.values()),
-        perpetuals={market["symbol"]},
+        perpetuals={str(market["symbol"])},
         interval_for=intervals.lookup,
         observed_at=now,
         report=ParseReport(exchange_id),
