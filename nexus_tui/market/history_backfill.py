@@ -13,17 +13,13 @@ asked again every pass: an unreachable venue waits `retry_s`, doubling up to `ma
 says so in one log line when it starts failing and one when it answers again; a malformed answer
 backs off that market alone; a venue that offers no history is not asked again.
 
-Why the rows are also kept here: the book's history ring only moves forward, so a backfilled row
-older than a market's newest live point (and a market the scan lists always has one) is not kept
-by the book today. `history(venue, symbol)` therefore serves the book's points preceded by the
-fetched ones older than the book's first; once the book keeps backfilled rows that prefix is
-empty and the book alone answers.
+The book keeps backfilled rows older than its live points (SeriesHistory.merge), so the chart
+and the predictor read one history: the book's.
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import logging
 import math
 from collections import deque
@@ -44,7 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MarketKey = tuple[str, str]  # (venue, symbol)
-Points = tuple[tuple[datetime, float], ...]  # (settlement time, rate per interval), oldest first
 
 # One request covers the lookback: a week of hourly settlements is 168 rows; no venue is asked
 # for more than this in one answer.
@@ -94,7 +89,6 @@ class HistoryBackfill:
         self._venue_backoff: dict[str, Backoff] = {}
         self._market_backoff: dict[MarketKey, Backoff] = {}
         self._no_history: set[str] = set()  # venues that offer no funding history
-        self._settled: dict[MarketKey, Points] = {}
         self.requests = 0  # history requests sent, ever
 
     # -- what matters --------------------------------------------------------------------------
@@ -228,7 +222,6 @@ class HistoryBackfill:
         if not rows:
             return False  # nothing settled yet (a new listing): the book's own points will come
         self._book.backfill(rows)
-        self._settled[key] = tuple((row.ts, float(row.rate)) for row in rows)
         return True
 
     def _usable(self, key: MarketKey, answer: Any, since: datetime) -> list[FundingRate] | None:
@@ -287,18 +280,6 @@ class HistoryBackfill:
 
     # -- reading -------------------------------------------------------------------------------
     def history(self, venue: str, symbol: str) -> list[tuple[datetime, float]]:
-        """The market's history, oldest first: the fetched settlements older than the book's
-        first point, then the book's points (the predictor's history source; thread-safe reads)."""
-        live = self._book.history(venue, symbol)
-        key = (venue, symbol)
-        settled = self._settled.get(key)
-        if not settled:
-            return live
-        if not live:
-            return list(settled)
-        cut = bisect.bisect_left(settled, live[0][0], key=lambda point: point[0])
-        if cut == 0:
-            # The book reaches back as far as the fetch did: it answers alone from now on.
-            self._settled.pop(key, None)
-            return live
-        return [*settled[:cut], *live]
+        """The market's history, oldest first (the predictor's history source): the book's, which
+        holds the fetched settlements too."""
+        return self._book.history(venue, symbol)
