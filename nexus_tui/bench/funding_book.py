@@ -20,14 +20,12 @@ from __future__ import annotations
 import gc
 import random
 import statistics
-import time
 import tracemalloc
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from nexus_tui.bench.registry import BenchResult, bench, summarize
+from nexus_tui.bench.registry import BenchResult, bench, measure, summarize
 from nexus_tui.core.clock import ManualClock
 from nexus_tui.core.models import FundingRate, FundingSource
 from nexus_tui.market.funding_book import FundingBook, IngestReport
@@ -117,19 +115,6 @@ def warm_book(feed: DeskFeed, clock: ManualClock, hours: int) -> FundingBook:
     return book
 
 
-def _wall_and_cpu(action: Callable[[], object]) -> tuple[float, float]:
-    """(wall ms, CPU ms) of one call, GC paused as registry.timed does. CPU time is what the call
-    costs when other processes share the cores; wall time then also includes waiting for one."""
-    gc.disable()
-    try:
-        cpu0, wall0 = time.process_time(), time.perf_counter()
-        action()
-        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    finally:
-        gc.enable()
-    return wall * 1000, cpu * 1000
-
-
 def _summary(samples: list[tuple[float, float]], goal_ms: float, **extra: float | str) -> BenchResult:
     wall = summarize([wall for wall, _ in samples], goal_ms)
     cpu_ms = round(statistics.median(cpu for _, cpu in samples), 3)
@@ -146,7 +131,7 @@ def _refresh_bench(venue: str | None, goal_ms: float, repeat: int) -> BenchResul
         clock.advance(REFRESH_EVERY_S)
         rows = feed.rows(clock.now(), venue)
         reports: list[IngestReport] = []
-        sample = _wall_and_cpu(lambda: reports.append(book.ingest(rows)))
+        sample = measure(lambda: reports.append(book.ingest(rows)))
         if reports[0].accepted != expected:
             raise RuntimeError(f"bench rows not all accepted: {reports[0]}")
         return sample
@@ -187,7 +172,7 @@ def snapshot() -> BenchResult:
     samples = []
     for i in range(22):
         clock.advance(1)
-        sample = _wall_and_cpu(book.quotes)
+        sample = measure(book.quotes)
         if i >= 2:
             samples.append(sample)
     return _summary(samples, 50, quotes=len(book.quotes()))

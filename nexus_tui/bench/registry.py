@@ -59,26 +59,47 @@ def bench(
     return register
 
 
-def timed(
+def measure(action: Callable[[], object]) -> tuple[float, float]:
+    """(wall ms, CPU ms) of one call of `action`, GC paused while timing (a collection landing in
+    one sample is noise). CPU time is what the call costs when other processes share the cores;
+    wall time then also counts waiting for one."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        t0, c0 = time.perf_counter(), time.process_time()
+        action()
+        cpu = time.process_time() - c0
+        wall = time.perf_counter() - t0
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return wall * 1000, cpu * 1000
+
+
+def timed_both(
     action: Callable[[], object], repeat: int = 20, warmup: int = 2, setup: Callable[[], object] | None = None
-) -> list[float]:
-    """Wall-clock milliseconds of `action` over `repeat` runs (after `warmup`), GC paused while timing."""
+) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of `action` over `repeat` runs (after `warmup`)."""
     for _ in range(warmup):
         if setup:
             setup()
         action()
-    samples: list[float] = []
+    wall: list[float] = []
+    cpu: list[float] = []
     for _ in range(repeat):
         if setup:
             setup()
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        t0 = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - t0) * 1000)
-        if gc_was_enabled:
-            gc.enable()
-    return samples
+        wall_ms, cpu_ms = measure(action)
+        wall.append(wall_ms)
+        cpu.append(cpu_ms)
+    return wall, cpu
+
+
+def timed(
+    action: Callable[[], object], repeat: int = 20, warmup: int = 2, setup: Callable[[], object] | None = None
+) -> list[float]:
+    """Wall-clock milliseconds of `action` over `repeat` runs (after `warmup`), GC paused while timing."""
+    return timed_both(action, repeat, warmup, setup)[0]
 
 
 def summarize(

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import platform
 import statistics
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from nexus_tui.bench.registry import BENCH_MODULES, BENCHES, BenchResult
+from nexus_tui.bench.registry import BENCH_MODULES, BENCHES, BenchResult, timed_both
 
 
 def machine() -> str:
@@ -58,18 +56,7 @@ def _pace_workload() -> float:
 def measure_pace(repeat: int = 15) -> float:
     """Median CPU milliseconds of the fixed workload (GC paused, as the benches time), after
     two untimed runs (the first run of a process pays for warming its caches)."""
-    _pace_workload()
-    _pace_workload()
-    samples = []
-    for _ in range(repeat):
-        enabled = gc.isenabled()
-        gc.disable()
-        start = time.process_time()
-        _pace_workload()
-        samples.append((time.process_time() - start) * 1000)
-        if enabled:
-            gc.enable()
-    return round(statistics.median(samples), 3)
+    return round(statistics.median(timed_both(_pace_workload, repeat, warmup=2)[1]), 3)
 
 
 def run_all(only: list[str] | None = None, extra_modules: list[str] | None = None) -> dict[str, BenchResult]:

@@ -37,12 +37,10 @@ from __future__ import annotations
 
 import gc
 import statistics
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from nexus_tui.bench.registry import BenchResult, bench, summarize
+from nexus_tui.bench.registry import BenchResult, bench, summarize, timed_both
 from nexus_tui.strategy.scanner import Scanner, scan_inputs
 from nexus_tui.strategy.synthetic import (
     Book,
@@ -69,24 +67,6 @@ def all_books(book: Book = "typical") -> SyntheticMarket:
 def market() -> SyntheticMarket:
     """The typical book with the order books the service would have fetched."""
     return with_books_for_top(all_books())
-
-
-def timed_both(action: Callable[[], object], repeat: int, warmup: int) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU milliseconds of each run, GC paused while timing (as registry.timed)."""
-    for _ in range(warmup):
-        action()
-    wall: list[float] = []
-    cpu: list[float] = []
-    for _ in range(repeat):
-        enabled = gc.isenabled()
-        gc.disable()
-        t0, c0 = time.perf_counter(), time.process_time()
-        action()
-        cpu.append((time.process_time() - c0) * 1000)
-        wall.append((time.perf_counter() - t0) * 1000)
-        if enabled:
-            gc.enable()
-    return wall, cpu
 
 
 @cache
