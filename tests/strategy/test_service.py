@@ -4,54 +4,16 @@ publishes coalesced updates, tolerates a venue that fails."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
 from nexus_tui.core.clock import ManualClock
-from nexus_tui.core.errors import VenueUnavailable
-from nexus_tui.core.models import FundingRate, HealthState, MarketInfo, OrderBook, Ticker, VenueHealth
+from nexus_tui.core.models import FundingRate
 from nexus_tui.engine import Engine
 from nexus_tui.strategy.models import OpportunityState
 from nexus_tui.strategy.service import EVENT, OpportunityService
-from tests.strategy.helpers import NOW, book, funding, perp_market, ticker
-
-
-class StubVenue:
-    """Markets, tickers and books from memory; `broken` makes books fail like an unreachable venue."""
-
-    def __init__(self, venue_id: str, symbol: str = "BTC/USDT:USDT", broken: bool = False) -> None:
-        self._id = venue_id
-        self.symbol = symbol
-        self.broken = broken
-        self.book_calls = 0
-
-    @property
-    def id(self) -> str:
-        return self._id
-
-    @property
-    def has_private(self) -> bool:
-        return False
-
-    async def load_markets(self, reload: bool = False) -> Mapping[str, MarketInfo]:
-        return {self.symbol: perp_market(self._id, self.symbol, taker="0.0004")}
-
-    async def fetch_tickers(self, symbols: Sequence[str] | None = None) -> list[Ticker]:
-        return [ticker(self._id, self.symbol)]
-
-    async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
-        self.book_calls += 1
-        if self.broken:
-            raise VenueUnavailable(self._id, "timed out")
-        return book(self._id, symbol)
-
-    def health(self) -> VenueHealth:
-        return VenueHealth(self._id, HealthState.OK, latency_ms=60.0, last_ok=NOW)
-
-    async def close(self) -> None:
-        return None
+from tests.strategy.helpers import NOW, StubVenue, funding
 
 
 def _engine(*venues: StubVenue) -> tuple[Engine, ManualClock]:

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from nexus_tui.bootstrap import build_engine
 from nexus_tui.core.clock import ManualClock
-from nexus_tui.core.errors import VenueUnavailable
-from nexus_tui.core.models import HealthState, MarketInfo, OrderBook, Ticker, VenueHealth
+from nexus_tui.core.models import OrderBook
 from nexus_tui.engine import Engine
 from nexus_tui.strategy.models import OpportunityState, ScanResult
 from nexus_tui.strategy.service import OpportunityService
 from nexus_tui.venues.sim import build_sim_market
-from tests.strategy.helpers import NOW, book, funding, perp_market, ticker
+from tests.strategy.helpers import NOW, StubVenue, funding
 
 SEED = 7
 SYMBOLS = 60
@@ -135,42 +134,18 @@ async def test_a_trade_that_fails_on_its_books_is_not_listed_again_on_fees_alone
 
 
 # -- a book whose replacement is in flight -------------------------------------------------------
-class SlowBooks:
-    """One perp of a venue; its order book answers only when the test says so (or fails)."""
+class SlowBooks(StubVenue):
+    """One perp of a venue; its order book answers only when the test says so (or fails: `broken`)."""
 
     def __init__(self, venue_id: str) -> None:
-        self._id = venue_id
-        self.symbol = "BTC/USDT:USDT"
+        super().__init__(venue_id)
         self.release = asyncio.Event()
         self.hold = False
-        self.fail = False
-
-    @property
-    def id(self) -> str:
-        return self._id
-
-    @property
-    def has_private(self) -> bool:
-        return False
-
-    async def load_markets(self, reload: bool = False) -> Mapping[str, MarketInfo]:
-        return {self.symbol: perp_market(self._id, self.symbol, taker="0.0004")}
-
-    async def fetch_tickers(self, symbols: Sequence[str] | None = None) -> list[Ticker]:
-        return [ticker(self._id, self.symbol)]
 
     async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
         if self.hold:
             await self.release.wait()
-        if self.fail:
-            raise VenueUnavailable(self._id, "timed out")
-        return book(self._id, symbol)
-
-    def health(self) -> VenueHealth:
-        return VenueHealth(self._id, HealthState.OK, latency_ms=60.0, last_ok=NOW)
-
-    async def close(self) -> None:
-        return None
+        return await super().fetch_order_book(symbol, depth)
 
 
 async def test_a_scan_during_a_book_refresh_keeps_the_row_scored_until_the_fetch_fails() -> None:
@@ -196,7 +171,7 @@ async def test_a_scan_during_a_book_refresh_keeps_the_row_scored_until_the_fetch
     [during] = service.rescan().opportunities
     assert during.state is OpportunityState.SCORED, "the old book stands while its replacement is in flight"
 
-    slow.fail = True
+    slow.broken = True
     slow.release.set()
     await refreshing
     [after] = service.rescan().opportunities

@@ -5,8 +5,7 @@ from __future__ import annotations
 from nexus_tui.core.clock import ManualClock
 from nexus_tui.engine import Engine
 from nexus_tui.strategy.service import OpportunityService, asset_of
-from tests.strategy.helpers import NOW, funding
-from tests.strategy.test_service import StubVenue
+from tests.strategy.helpers import NOW, StubVenue, funding
 
 
 def _service(bybit_rate: str) -> OpportunityService:
