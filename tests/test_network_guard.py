@@ -15,3 +15,35 @@ def test_outbound_connection_fails_loudly() -> None:
 def test_dns_lookup_fails_loudly() -> None:
     with pytest.raises(NetworkAccessInTest):
         socket.getaddrinfo("api.binance.com", 443)
+
+
+def _refused_by_the_guard(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, NetworkAccessInTest) or "NetworkAccessInTest" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def test_an_http_client_cannot_reach_a_live_exchange() -> None:
+    """The clients the venues use (aiohttp, through ccxt) resolve names with socket.getaddrinfo,
+    which the guard refuses: a test that forgot its recorded answer fails instead of asking."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(Exception) as caught:
+            await session.get("https://fapi.binance.com/fapi/v1/premiumIndex")
+    assert _refused_by_the_guard(caught.value), repr(caught.value)
+
+
+async def test_a_ccxt_client_cannot_reach_a_live_exchange() -> None:
+    import ccxt.async_support as ccxt_async
+
+    exchange = ccxt_async.binanceusdm()
+    try:
+        with pytest.raises(Exception) as caught:
+            await exchange.fetch_time()
+    finally:
+        await exchange.close()
+    assert _refused_by_the_guard(caught.value), repr(caught.value)
