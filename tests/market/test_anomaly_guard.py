@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from datetime import UTC, datetime, timedelta
@@ -225,19 +226,7 @@ _valid_rows = st.builds(
     ),
     source=st.sampled_from(list(FundingSource)),
 )
-_FIELDS = [
-    "venue",
-    "symbol",
-    "rate",
-    "interval_hours",
-    "ts",
-    "next_funding_ts",
-    "mark_price",
-    "index_price",
-    "predicted_rate",
-    "source",
-    "flags",
-]
+_FIELDS = [field.name for field in dataclasses.fields(FundingRate)]
 
 
 @st.composite
