@@ -4,7 +4,7 @@ Four venues (three 8 h CEXs and hourly hyperliquid, a DEX), five assets. The rat
 the engine finds a spot-perp (A), cross-perps (B), a CEX-DEX (C) and a one-settlement capture (E),
 all viable under the default parameters, costed on the books below (so SCORED). The engine here
 has no services: a test moves funding with `set_rates` and asks the service to `rescan`, the
-same public path its own loop takes.
+same public path its own loop takes. `open_opportunities` opens screen 2 on the unlocked desk.
 """
 
 from __future__ import annotations
@@ -13,12 +13,16 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from textual.pilot import Pilot
+
 from nexus_tui.config.schema import NexusConfig
 from nexus_tui.core.clock import ManualClock
 from nexus_tui.core.models import FundingRate, MarketInfo, MarketKind, OrderBook, Ticker
 from nexus_tui.engine import Engine
 from nexus_tui.strategy.models import ScanResult
 from nexus_tui.strategy.service import OpportunityService
+from nexus_tui.ui.screens.opportunities import OpportunitiesScreen
+from tests.ui.conftest import settle
 
 D = Decimal
 
@@ -157,3 +161,13 @@ class OpportunityDesk:
         self.clock.advance(after_s)
         self.rates.update(changes)
         return self.scan()
+
+
+async def open_opportunities(pilot: Pilot[None]) -> OpportunitiesScreen:
+    """The unlocked desk's screen 2, as the reader opens it (key 2)."""
+    await settle(pilot)
+    await pilot.press("2")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, OpportunitiesScreen)
+    return screen

@@ -23,8 +23,8 @@ from nexus_tui.ui.screens.opportunities import WAITING, OpportunitiesScreen
 from nexus_tui.ui.widgets.opportunity_cells import row_cells
 from nexus_tui.ui.widgets.opportunity_detail import OpportunityDetail
 from nexus_tui.ui.widgets.opportunity_table import OpportunityTable
-from tests.ui.conftest import SIZE, MakeApp, settle, wait_until
-from tests.ui.opportunity_desk import OpportunityDesk
+from tests.ui.conftest import SIZE, MakeApp, wait_until
+from tests.ui.opportunity_desk import OpportunityDesk, open_opportunities
 
 
 @pytest.fixture
@@ -35,15 +35,6 @@ def desk(desk_clock: ManualClock) -> OpportunityDesk:
 @pytest.fixture
 def app(make_app: MakeApp, vault: Vault, desk: OpportunityDesk) -> NexusApp:
     return make_app(vault=vault, engine_factory=desk.build)
-
-
-async def opened(pilot: Pilot[None]) -> OpportunitiesScreen:
-    await settle(pilot)
-    await pilot.press("2")
-    await pilot.pause()
-    screen = pilot.app.screen
-    assert isinstance(screen, OpportunitiesScreen)
-    return screen
 
 
 async def showing(pilot: Pilot[None], screen: OpportunitiesScreen, scan: ScanResult) -> None:
@@ -63,7 +54,7 @@ async def test_the_table_fills_ranked_as_the_engine_ranks(
     app: NexusApp, desk: OpportunityDesk, desk_clock: ManualClock
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         assert table_of(screen).row_count == 0
         assert WAITING in detail_of(screen)
         scan = desk.scan()
@@ -82,7 +73,7 @@ async def test_the_selected_opportunity_stays_selected_as_ranks_change(
     app: NexusApp, desk: OpportunityDesk
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         first = desk.scan()
         await showing(pilot, screen, first)
         table = table_of(screen)
@@ -108,7 +99,7 @@ async def test_the_selected_opportunity_stays_selected_as_ranks_change(
 
 async def test_filters_by_type_venue_min_uos_and_text(app: NexusApp, desk: OpportunityDesk) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         scan = desk.scan()
         await showing(pilot, screen, scan)
         table = table_of(screen)
@@ -152,7 +143,7 @@ async def test_the_detail_panel_explains_the_selected_opportunity(
     app: NexusApp, desk: OpportunityDesk
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         scan = desk.scan()
         await showing(pilot, screen, scan)
         for row, opp in enumerate(scan.opportunities):
@@ -180,7 +171,7 @@ async def test_an_expired_opportunity_leaves_and_the_reader_is_told(
     app: NexusApp, desk: OpportunityDesk
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         first = desk.scan()
         await showing(pilot, screen, first)
         table = table_of(screen)
@@ -206,7 +197,7 @@ async def test_when_a_trade_is_replaced_the_cursor_follows_its_replacement(
     app: NexusApp, desk: OpportunityDesk
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         first = desk.scan()
         await showing(pilot, screen, first)
         table = table_of(screen)
@@ -227,7 +218,7 @@ def _updated(at: datetime) -> EngineEvents:
 
 async def test_many_updates_cost_two_repaints_not_one_each(app: NexusApp, desk: OpportunityDesk) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         desk.scan()
         await wait_until(pilot, lambda: screen.scan is not None, "the first scan is shown")
         await pilot.pause(screen.repaint_s * 2)  # the next update is then due at once
@@ -242,7 +233,7 @@ async def test_many_updates_cost_two_repaints_not_one_each(app: NexusApp, desk: 
 
 async def test_a_hidden_screen_catches_up_when_shown(app: NexusApp, desk: OpportunityDesk) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         first = desk.scan()
         await showing(pilot, screen, first)
         await pilot.press("1")
@@ -259,7 +250,7 @@ async def test_the_keys_are_in_the_footer_and_help(app: NexusApp, desk: Opportun
     from textual.widgets._footer import FooterKey
 
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         shown = {key.key for key in screen.query(FooterKey)}
         assert {"t", "v", "plus", "minus"} <= shown
         assert {b.id for b in screen.own_bindings()} == {b.id for b in OPPORTUNITY_BINDINGS}

@@ -32,6 +32,17 @@ SYMBOLS = 40
 REFRESH_S = 5.0  # the funding refresher's default interval
 
 
+def sim_desk(nexus_home: Path, vault: Vault) -> tuple[NexusApp, SteppedClock]:
+    """The desk as in production (bootstrap's engine) on the seeded simulator, and its clock."""
+    clock = SteppedClock(DESK_TIME)
+
+    def sim_engine(config: NexusConfig) -> Engine:
+        market = build_sim_market(seed=SEED, clock=clock, n_symbols=SYMBOLS, latency_scale=0)
+        return build_engine(config, clock=clock, venues=list(market.venues()))
+
+    return NexusApp(nexus_home, clock=clock, engine_factory=sim_engine, vault=vault), clock
+
+
 async def time_passes(
     pilot: Pilot[None], clock: SteppedClock, condition: Callable[[], bool], what: str
 ) -> None:
@@ -49,13 +60,7 @@ async def time_passes(
 async def test_on_the_simulator_the_screen_fills_and_moves_with_funding(
     nexus_home: Path, vault: Vault
 ) -> None:
-    clock = SteppedClock(DESK_TIME)
-
-    def sim_engine(config: NexusConfig) -> Engine:
-        market = build_sim_market(seed=SEED, clock=clock, n_symbols=SYMBOLS, latency_scale=0)
-        return build_engine(config, clock=clock, venues=list(market.venues()))
-
-    app = NexusApp(nexus_home, clock=clock, engine_factory=sim_engine, vault=vault)
+    app, clock = sim_desk(nexus_home, vault)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("2")

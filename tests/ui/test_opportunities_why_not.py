@@ -14,11 +14,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from nexus_tui.bootstrap import build_engine
-from nexus_tui.config.schema import NexusConfig
 from nexus_tui.config.vault import Vault
-from nexus_tui.core.clock import ManualClock, SteppedClock
-from nexus_tui.engine import Engine
+from nexus_tui.core.clock import ManualClock
 from nexus_tui.strategy.models import OpportunityState
 from nexus_tui.strategy.service import AssetExplanation, OpportunityService
 from nexus_tui.ui.app import NexusApp
@@ -26,10 +23,9 @@ from nexus_tui.ui.screens.opportunities import OpportunitiesScreen
 from nexus_tui.ui.widgets.opportunity_detail import OpportunityDetail
 from nexus_tui.ui.widgets.opportunity_filter import search_text
 from nexus_tui.ui.widgets.opportunity_table import OpportunityTable
-from nexus_tui.venues.sim import build_sim_market
-from tests.ui.conftest import DESK_TIME, SIZE, MakeApp, settle, wait_until
-from tests.ui.opportunity_desk import OpportunityDesk
-from tests.ui.test_opportunities_sim import SEED, SYMBOLS, time_passes
+from tests.ui.conftest import SIZE, MakeApp, wait_until
+from tests.ui.opportunity_desk import OpportunityDesk, open_opportunities
+from tests.ui.test_opportunities_sim import sim_desk, time_passes
 
 
 def panel(screen: OpportunitiesScreen) -> str:
@@ -45,15 +41,6 @@ def said(opp_reasons: tuple[str, ...]) -> str:
     return "; ".join(opp_reasons)
 
 
-async def opened(pilot: Pilot[None]) -> OpportunitiesScreen:
-    await settle(pilot)
-    await pilot.press("2")
-    await pilot.pause()
-    screen = pilot.app.screen
-    assert isinstance(screen, OpportunitiesScreen)
-    return screen
-
-
 async def select(pilot: Pilot[None], screen: OpportunitiesScreen, opportunity_id: str) -> None:
     table = screen.query_one(OpportunityTable)
     table.move_cursor(row=table.shown_ids.index(opportunity_id))
@@ -62,15 +49,9 @@ async def select(pilot: Pilot[None], screen: OpportunitiesScreen, opportunity_id
 
 # -- on the seeded simulator ---------------------------------------------------------------------
 async def test_on_the_simulator_the_panel_says_why_not_the_others(nexus_home: Path, vault: Vault) -> None:
-    clock = SteppedClock(DESK_TIME)
-
-    def sim_engine(config: NexusConfig) -> Engine:
-        market = build_sim_market(seed=SEED, clock=clock, n_symbols=SYMBOLS, latency_scale=0)
-        return build_engine(config, clock=clock, venues=list(market.venues()))
-
-    app = NexusApp(nexus_home, clock=clock, engine_factory=sim_engine, vault=vault)
+    app, clock = sim_desk(nexus_home, vault)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         service = app.engine.opportunities if app.engine else None
         assert isinstance(service, OpportunityService)
 
@@ -159,7 +140,7 @@ class Asked:
 
 async def test_asked_off_the_ui_thread_once_per_scan_on_screen(app: NexusApp, desk: OpportunityDesk) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         asked = Asked(desk.service)
         scan = desk.scan()
         await wait_until(pilot, lambda: screen.scan is scan and len(asked.threads) == 1, "asked once")
@@ -177,7 +158,7 @@ async def test_the_filter_names_an_asset_whose_trades_are_all_rejected(
     app: NexusApp, desk: OpportunityDesk
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         desk.scan()
         # SOL's spread narrows: its one cross-venue trade no longer pays its costs.
         scan = desk.set_rates({("SOL", "bybit"): "0.0003"})
@@ -197,7 +178,7 @@ async def test_the_filter_names_an_asset_whose_trades_another_filter_hides(
     app: NexusApp, desk: OpportunityDesk
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         scan = desk.scan()
         await wait_until(pilot, lambda: screen.scan is scan, "the scan is on screen")
         [btc] = [o for o in scan.opportunities if o.base == "BTC"]
@@ -212,7 +193,7 @@ async def test_an_engine_that_cannot_answer_is_said_in_the_panel_and_asked_again
     app: NexusApp, desk: OpportunityDesk
 ) -> None:
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(pilot)
+        screen = await open_opportunities(pilot)
         explain = desk.service.explain_asset
 
         def broken(asset: str) -> AssetExplanation:
