@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from nexus_tui.config.vault import Vault
 from nexus_tui.core.clock import ManualClock
 from nexus_tui.core.events import Event
-from nexus_tui.strategy.models import OpportunityType, ScanResult
+from nexus_tui.strategy.models import Opportunity, OpportunityType, ScanResult
 from nexus_tui.strategy.report import pct, usd
 from nexus_tui.strategy.service import EVENT
 from nexus_tui.ui.app import NexusApp
@@ -50,6 +50,15 @@ def detail_of(screen: OpportunitiesScreen) -> str:
     return screen.query_one(OpportunityDetail).text
 
 
+async def select_by_keys(
+    pilot: Pilot[None], table: OpportunityTable, scan: ScanResult, base: str
+) -> Opportunity:
+    """`base`'s first trade in `scan`, selected as a reader does: the down key, row by row."""
+    opportunity = next(o for o in scan.opportunities if o.base == base)
+    await pilot.press(*["down"] * table.get_row_index(opportunity.id))
+    return opportunity
+
+
 async def test_the_table_fills_ranked_as_the_engine_ranks(
     app: NexusApp, desk: OpportunityDesk, desk_clock: ManualClock
 ) -> None:
@@ -77,8 +86,7 @@ async def test_the_selected_opportunity_stays_selected_as_ranks_change(
         first = desk.scan()
         await showing(pilot, screen, first)
         table = table_of(screen)
-        sol = next(o for o in first.opportunities if o.base == "SOL")
-        await pilot.press(*["down"] * table.get_row_index(sol.id))
+        sol = await select_by_keys(pilot, table, first, "SOL")
         assert table.selected_id == sol.id
         before = table.get_row_index(sol.id)
         # SOL's short leg now pays far more: it climbs the ranking, the others shift down.
@@ -175,8 +183,7 @@ async def test_an_expired_opportunity_leaves_and_the_reader_is_told(
         first = desk.scan()
         await showing(pilot, screen, first)
         table = table_of(screen)
-        eth = next(o for o in first.opportunities if o.base == "ETH")
-        await pilot.press(*["down"] * table.get_row_index(eth.id))
+        eth = await select_by_keys(pilot, table, first, "ETH")
         assert table.selected_id == eth.id
         # ETH's spread collapses: okx now pays what hyperliquid does.
         later = desk.set_rates({("ETH", "okx"): "-0.0002", ("ETH", "binance"): "-0.0002"})
@@ -201,8 +208,7 @@ async def test_when_a_trade_is_replaced_the_cursor_follows_its_replacement(
         first = desk.scan()
         await showing(pilot, screen, first)
         table = table_of(screen)
-        btc = next(o for o in first.opportunities if o.base == "BTC")
-        await pilot.press(*["down"] * table.get_row_index(btc.id))
+        btc = await select_by_keys(pilot, table, first, "BTC")
         # okx now pays more than binance: the BTC cross-perp is short okx instead.
         later = desk.set_rates({("BTC", "okx"): "0.0012"})
         await showing(pilot, screen, later)
