@@ -12,12 +12,13 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
-from textual.widgets.data_table import CellDoesNotExist, ColumnKey
+from textual.widgets.data_table import ColumnKey
 
 from nexus_tui.ui.keys import FUNDING_TABLE_BINDINGS
 from nexus_tui.ui.widgets.funding_cells import Cell
 from nexus_tui.ui.widgets.funding_matrix import ASSET, NEXT, SPREAD, MatrixView, SortOrder
 from nexus_tui.ui.widgets.kept_cells import KeptCellsTable
+from nexus_tui.ui.widgets.table_cursor import key_under_cursor
 from nexus_tui.ui.widgets.venue_names import short_names
 
 ASSET_WIDTH = 10
@@ -63,12 +64,7 @@ class FundingTable(KeptCellsTable):
     @property
     def selected_base(self) -> str | None:
         """The base asset under the cursor, by key (None when the table is empty)."""
-        if not self.row_count:
-            return None
-        try:
-            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except CellDoesNotExist:
-            return None
+        return key_under_cursor(self)
 
     @property
     def order(self) -> tuple[str, ...]:

@@ -15,9 +15,9 @@ from typing import Self
 from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist
 
 from nexus_tui.ui.widgets.opportunity_cells import COLUMNS, Cells
+from nexus_tui.ui.widgets.table_cursor import key_under_cursor
 
 # DataTable.remove_row costs O(rows) each: past this many at once, rebuilding is cheaper.
 REBUILD_AFTER = 20
@@ -60,12 +60,7 @@ class OpportunityTable(DataTable[Text]):
 
     @property
     def selected_id(self) -> str | None:
-        if not self.row_count:
-            return None
-        try:
-            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except CellDoesNotExist:
-            return None
+        return key_under_cursor(self)
 
     def show(self, rows: Sequence[tuple[str, Cells]], *, instead: str | None = None) -> None:
         """Make the table show `rows` (id and cells, best first), changing only what changed.
