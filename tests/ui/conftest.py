@@ -14,8 +14,11 @@ from nexus_tui.config.schema import NexusConfig
 from nexus_tui.config.vault import Vault
 from nexus_tui.core.clock import ManualClock
 from nexus_tui.engine import Engine
+from nexus_tui.market.funding_book import FundingBook
 from nexus_tui.ui.app import EngineFactory, NexusApp
+from nexus_tui.ui.screens.funding import FundingScreen
 from nexus_tui.ui.screens.unlock import UNLOCK_GROUP
+from nexus_tui.ui.widgets.funding_table import FundingTable
 
 DESK_TIME = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
@@ -89,3 +92,29 @@ async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], what: st
             return
         await pilot.pause(0.01)
     raise AssertionError(f"never happened: {what}")
+
+
+class FundingDeskView:
+    """What a Funding-screen test reads off its desk's `app`: the engine, its book, the screen on
+    show (asserted to be the Funding screen) and its table."""
+
+    app: NexusApp
+
+    @property
+    def engine(self) -> Engine:
+        assert self.app.engine is not None
+        return self.app.engine
+
+    @property
+    def book(self) -> FundingBook:
+        return self.engine.funding_book
+
+    @property
+    def screen(self) -> FundingScreen:
+        screen = self.app.screen
+        assert isinstance(screen, FundingScreen), f"showing {screen!r}"
+        return screen
+
+    @property
+    def table(self) -> FundingTable:
+        return self.screen.query_one(FundingTable)

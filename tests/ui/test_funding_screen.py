@@ -30,14 +30,12 @@ from nexus_tui.market.commands import funding_json, sorted_quotes
 from nexus_tui.market.funding_book import BookQuote, FundingBook
 from nexus_tui.market.refresh import FundingRefresher
 from nexus_tui.ui.app import NexusApp
-from nexus_tui.ui.screens.funding import FundingScreen
 from nexus_tui.ui.widgets.desk_header import UtcClock
 from nexus_tui.ui.widgets.funding_chart import FundingHistoryChart
 from nexus_tui.ui.widgets.funding_detail import HISTORY_GROUP, FundingDetail
-from nexus_tui.ui.widgets.funding_table import FundingTable
 from nexus_tui.ui.widgets.venue_health_strip import VenueHealthStrip
 from nexus_tui.venues.sim import SimMarket, build_sim_market
-from tests.ui.conftest import PASSWORD, SIZE, MakeApp, settle, wait_until
+from tests.ui.conftest import PASSWORD, SIZE, FundingDeskView, MakeApp, settle, wait_until
 
 SEED = 7
 SYMBOLS = 240  # what `nexus-tui` opens on
@@ -46,7 +44,7 @@ STALE_AFTER_S = 120.0
 
 
 @dataclass
-class SimDesk:
+class SimDesk(FundingDeskView):
     """The app under test and the simulated market behind it."""
 
     app: NexusApp
@@ -56,25 +54,6 @@ class SimDesk:
     @property
     def market(self) -> SimMarket:
         return self.markets[-1]
-
-    @property
-    def engine(self) -> Engine:
-        assert self.app.engine is not None
-        return self.app.engine
-
-    @property
-    def book(self) -> FundingBook:
-        return self.engine.funding_book
-
-    @property
-    def screen(self) -> FundingScreen:
-        screen = self.app.screen
-        assert isinstance(screen, FundingScreen), f"showing {screen!r}"
-        return screen
-
-    @property
-    def table(self) -> FundingTable:
-        return self.screen.query_one(FundingTable)
 
     async def refresh(self, hours: float = 0.0) -> None:
         """Let `hours` of simulated time pass (one refresh an hour), refresh, repaint."""

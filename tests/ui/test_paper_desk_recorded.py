@@ -24,14 +24,11 @@ from nexus_tui.config.vault import Vault
 from nexus_tui.core.clock import SteppedClock
 from nexus_tui.core.models import FundingSource, HealthState
 from nexus_tui.engine import Engine
-from nexus_tui.market.funding_book import FundingBook
 from nexus_tui.ui.app import NexusApp
-from nexus_tui.ui.screens.funding import FundingScreen
-from nexus_tui.ui.widgets.funding_table import FundingTable
 from nexus_tui.ui.widgets.venue_health_strip import Light, VenueHealthStrip
 from nexus_tui.venues.ccxt_venue import CcxtVenue
 from nexus_tui.venues.health import CircuitState
-from tests.ui.conftest import PASSWORD, SIZE, settle, wait_until
+from tests.ui.conftest import PASSWORD, SIZE, FundingDeskView, settle, wait_until
 from tests.ui.recorded_desk import (
     BINANCE_HOST,
     DYDX_HOST,
@@ -97,31 +94,12 @@ def scanner_entries() -> list[ScannerEntry]:
 
 
 @dataclass
-class RecordedDesk:
+class RecordedDesk(FundingDeskView):
     app: NexusApp
     clock: SteppedClock
     web: RecordedWeb
     answers: VenueAnswers
     engines: list[Engine]
-
-    @property
-    def engine(self) -> Engine:
-        assert self.app.engine is not None
-        return self.app.engine
-
-    @property
-    def book(self) -> FundingBook:
-        return self.engine.funding_book
-
-    @property
-    def screen(self) -> FundingScreen:
-        screen = self.app.screen
-        assert isinstance(screen, FundingScreen), f"showing {screen!r}"
-        return screen
-
-    @property
-    def table(self) -> FundingTable:
-        return self.screen.query_one(FundingTable)
 
     def venue(self, venue_id: str) -> CcxtVenue:
         venue = self.engine.venues[venue_id]
