@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual import events
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 
 from nexus_tui.ui.widgets.desk_footer import DeskFooter
 from nexus_tui.ui.widgets.desk_header import DeskHeader
+from nexus_tui.ui.widgets.filter_bar import FilterBar
 
 if TYPE_CHECKING:
     from nexus_tui.engine import Engine
@@ -20,8 +22,8 @@ if TYPE_CHECKING:
 class DeskScreen(Screen[None]):
     """One of the six screens on keys 1-6. Subclasses write `compose_body`.
 
-    A screen that shows a table sets `CAN_FILTER = True` and implements `start_filter`; the
-    App's `/` binding is greyed out on every other screen.
+    A screen that shows a table sets `CAN_FILTER = True` and implements `start_filter` (a
+    FilteredTableScreen does both); the App's `/` binding is greyed out on every other screen.
     """
 
     CAN_FILTER: ClassVar[bool] = False
@@ -75,6 +77,28 @@ class DeskScreen(Screen[None]):
     def engine(self) -> Engine | None:
         """The running engine, None until the desk is unlocked."""
         return self.desk.engine
+
+
+class FilteredTableScreen(DeskScreen):
+    """A desk screen whose table (its AUTO_FOCUS) has the `/` filter line under it: `compose_body`
+    yields a FilterBar with id "filter", and `apply_filter` says what the typed text narrows."""
+
+    CAN_FILTER = True
+
+    def apply_filter(self, text: str) -> None:
+        raise NotImplementedError
+
+    def start_filter(self) -> None:
+        self.query_one(FilterBar).open()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.apply_filter(event.value)
+
+    @on(FilterBar.Closed)
+    def _filter_closed(self) -> None:
+        if self.AUTO_FOCUS:  # the table gets the keys back
+            self.query_one(self.AUTO_FOCUS).focus()
 
 
 StyleContext = tuple[str, frozenset[str], frozenset[str]]

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
-from nexus_tui.ui.screens.base import DeskScreen
+from nexus_tui.ui.screens.base import FilteredTableScreen
 from nexus_tui.ui.widgets.config_table import ConfigTable
 from nexus_tui.ui.widgets.filter_bar import FilterBar
 
 
-class ConfigScreen(DeskScreen):
+class ConfigScreen(FilteredTableScreen):
     SUB_TITLE = "5 Config"
-    CAN_FILTER = True
     AUTO_FOCUS = "ConfigTable"
 
     def compose_body(self) -> ComposeResult:
@@ -31,17 +29,9 @@ class ConfigScreen(DeskScreen):
             self.query_one(ConfigTable).show_config(self.desk.config)
         self._show_count()
 
-    def start_filter(self) -> None:
-        self.query_one(FilterBar).open()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(ConfigTable).set_filter(event.value)
+    def apply_filter(self, text: str) -> None:
+        self.query_one(ConfigTable).set_filter(text)
         self._show_count()
-
-    @on(FilterBar.Closed)
-    def _filter_closed(self) -> None:
-        self.query_one(ConfigTable).focus()
 
     def _show_count(self) -> None:
         table = self.query_one(ConfigTable)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from nexus_tui.ui.messages import EngineEvents
-from nexus_tui.ui.screens.base import DeskScreen
+from nexus_tui.ui.screens.base import FilteredTableScreen
 from nexus_tui.ui.widgets.event_table import EventTable
 from nexus_tui.ui.widgets.filter_bar import FilterBar
 
 
-class EventsScreen(DeskScreen):
+class EventsScreen(FilteredTableScreen):
     SUB_TITLE = "6 Events"
-    CAN_FILTER = True
     AUTO_FOCUS = "EventTable"
 
     def compose_body(self) -> ComposeResult:
@@ -33,17 +31,9 @@ class EventsScreen(DeskScreen):
         self.query_one(EventTable).add_events(batch.events)
         self._show_count()
 
-    def start_filter(self) -> None:
-        self.query_one(FilterBar).open()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(EventTable).set_filter(event.value)
+    def apply_filter(self, text: str) -> None:
+        self.query_one(EventTable).set_filter(text)
         self._show_count()
-
-    @on(FilterBar.Closed)
-    def _filter_closed(self) -> None:
-        self.query_one(EventTable).focus()
 
     def _show_count(self) -> None:
         table = self.query_one(EventTable)

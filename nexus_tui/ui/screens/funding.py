@@ -18,12 +18,12 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from nexus_tui.core.clock import utc
 from nexus_tui.market.funding_book import FundingBook
 from nexus_tui.ui.keys import FUNDING_BINDINGS, FUNDING_TABLE_BINDINGS
-from nexus_tui.ui.screens.base import DeskScreen
+from nexus_tui.ui.screens.base import FilteredTableScreen
 from nexus_tui.ui.widgets.filter_bar import FilterBar
 from nexus_tui.ui.widgets.funding_cells import LEGEND, UNIT_TITLES, RateUnit, next_unit
 from nexus_tui.ui.widgets.funding_detail import FundingDetail
@@ -39,9 +39,8 @@ MATRIX_AGE_STEP_S = 5.0
 DETAIL_AGE_STEP_S = 1.0
 
 
-class FundingScreen(DeskScreen):
+class FundingScreen(FilteredTableScreen):
     SUB_TITLE = "1 Funding"
-    CAN_FILTER = True
     AUTO_FOCUS = "FundingTable"
     BINDINGS: ClassVar[list[BindingType]] = [*FUNDING_BINDINGS]
 
@@ -222,14 +221,6 @@ class FundingScreen(DeskScreen):
         table = self.query_one(FundingTable)
         self.call_after_refresh(lambda: table.move_cursor(row=table.cursor_row))
 
-    def start_filter(self) -> None:
-        self.query_one(FilterBar).open()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value
+    def apply_filter(self, text: str) -> None:
+        self.filter_text = text
         self.repaint()
-
-    @on(FilterBar.Closed)
-    def _filter_closed(self) -> None:
-        self.query_one(FundingTable).focus()

@@ -27,7 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.markup import escape
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from nexus_tui.strategy.models import Opportunity, OpportunityType, ScanResult
@@ -36,7 +36,7 @@ from nexus_tui.strategy.service import EVENT as OPPORTUNITIES_UPDATED
 from nexus_tui.strategy.service import AssetExplanation
 from nexus_tui.ui.keys import OPPORTUNITY_BINDINGS
 from nexus_tui.ui.messages import EngineEvents
-from nexus_tui.ui.screens.base import DeskScreen
+from nexus_tui.ui.screens.base import FilteredTableScreen
 from nexus_tui.ui.widgets.desk_footer import DeskFooter
 from nexus_tui.ui.widgets.filter_bar import FilterBar
 from nexus_tui.ui.widgets.opportunity_cells import AGE_COLUMN, age, row_cells
@@ -56,9 +56,8 @@ NOTHING_PASSES = "Nothing passes the filter: t, v, - or escape on the filter lin
 EXPLAIN_GROUP = "opportunity-explain"
 
 
-class OpportunitiesScreen(DeskScreen):
+class OpportunitiesScreen(FilteredTableScreen):
     SUB_TITLE = "2 Opportunities"
-    CAN_FILTER = True
     AUTO_FOCUS = "OpportunityTable"
     BINDINGS: ClassVar[list[BindingType]] = [*OPPORTUNITY_BINDINGS]
 
@@ -327,16 +326,8 @@ class OpportunitiesScreen(DeskScreen):
     def action_lower_min_uos(self) -> None:
         self._refilter(self.view.lower_uos())
 
-    def start_filter(self) -> None:
-        self.query_one(FilterBar).open()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self._refilter(self.view.with_text(event.value))
-
-    @on(FilterBar.Closed)
-    def _filter_closed(self) -> None:
-        self.query_one(OpportunityTable).focus()
+    def apply_filter(self, text: str) -> None:
+        self._refilter(self.view.with_text(text))
 
 
 def _same_trade_family(opp: Opportunity, other: Opportunity) -> bool:
