@@ -7,6 +7,7 @@ hard-constraint failures, eligibility failures and the first filter in the pipel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -151,6 +152,100 @@ def _verdict(
     return hard, long_gate.ineligible + short_gate.ineligible
 
 
+def _mark_price(row: LegRow | SpotRow) -> Decimal | None:
+    """A cross trade's entry gap compares the perps' marks only (no fallback to a book's mid)."""
+    return row.mark_price if isinstance(row, LegRow) else None
+
+
+def _judged(
+    ctx: ScanContext,
+    kind: OpportunityType,
+    price: Callable[[LegRow | SpotRow], Decimal | None],
+    first_long: bool,
+    first: LegRow | SpotRow,
+    first_costs: MarketCosts,
+    first_gate: LegGate,
+    second: LegRow | SpotRow,
+    second_costs: MarketCosts,
+    second_gate: LegGate,
+    flows: tuple[Flow, ...],
+    hold_hours: Decimal,
+    gross: Decimal,
+    net: Decimal,
+    funding: Decimal,
+    fixed: Decimal,
+    borrow_apr: Decimal,
+    borrow_usd: Decimal,
+    ev: Decimal,
+    delta: Decimal,
+    extra_hard: tuple[str, ...] = (),
+    capture_ts: datetime | None = None,
+) -> Candidate:
+    """The costed trade's verdict and its Candidate, `first` on the long side when `first_long`.
+
+    `price` is only asked when the pipeline runs (the entry gap), as it stops early for most."""
+    if first_long:
+        long_row, long_costs, long_gate = first, first_costs, first_gate
+        short_row, short_costs, short_gate = second, second_costs, second_gate
+    else:
+        long_row, long_costs, long_gate = second, second_costs, second_gate
+        short_row, short_costs, short_gate = first, first_costs, first_gate
+    hard, ineligible = _verdict(
+        ctx,
+        long_row.venue,
+        long_gate,
+        long_costs,
+        short_row.venue,
+        short_gate,
+        short_costs,
+        delta,
+        extra_hard,
+    )
+    filtered: str | None = None
+    break_even: float | None = PENDING
+    if not hard and not ineligible:
+        filtered, break_even = _pipeline(
+            ctx,
+            long_row.venue,
+            long_gate,
+            long_costs,
+            price(long_row),
+            short_row.venue,
+            short_gate,
+            short_costs,
+            price(short_row),
+            net,
+            ev,
+            hold_hours,
+            fixed,
+            flows,
+            borrow_apr / HOURS_PER_YEAR,
+        )
+    return Candidate(
+        kind,
+        long_row,
+        short_row,
+        long_costs,
+        short_costs,
+        flows,
+        hold_hours,
+        gross,
+        net,
+        float(net),
+        funding,
+        fixed,
+        borrow_apr,
+        borrow_usd,
+        ev,
+        break_even,
+        delta,
+        hard,
+        ineligible,
+        filtered,
+        capture_ts,
+    )
+
+
 def cost_cross(ctx: ScanContext, long: LegRow, short: LegRow) -> Candidate:
     """Type B (or C with a DEX leg): perp long on `long`, perp short on `short`, held over the horizon."""
     p = ctx.params
@@ -164,53 +259,30 @@ def cost_cross(ctx: ScanContext, long: LegRow, short: LegRow) -> Candidate:
     flows = (Flow(short.rate, ctx.schedule(short)), Flow(-long.rate, ctx.schedule(long)))
     funding = scheduled_funding(flows, ctx.horizon_ms)
     ev = (funding - fixed) * p.size_usd
-    hard, ineligible = _verdict(
-        ctx, long.venue, long_gate, long_costs, short.venue, short_gate, short_costs, delta
-    )
-    filtered: str | None = None
-    break_even: float | None = PENDING
-    if not hard and not ineligible:
-        filtered, break_even = _pipeline(
-            ctx,
-            long.venue,
-            long_gate,
-            long_costs,
-            long.mark_price,
-            short.venue,
-            short_gate,
-            short_costs,
-            short.mark_price,
-            net,
-            ev,
-            p.horizon_hours,
-            fixed,
-            flows,
-            ZERO,
-        )
     kind = (
         OpportunityType.CEX_DEX if is_dex(long.venue) or is_dex(short.venue) else OpportunityType.CROSS_PERP
     )
-    return Candidate(
+    return _judged(
+        ctx,
         kind,
+        _mark_price,
+        True,
         long,
-        short,
         long_costs,
+        long_gate,
+        short,
         short_costs,
+        short_gate,
         flows,
         p.horizon_hours,
         gross,
         net,
-        float(net),
         funding,
         fixed,
         ZERO,
         ZERO,
         ev,
-        break_even,
         delta,
-        hard,
-        ineligible,
-        filtered,
     )
 
 
@@ -252,66 +324,28 @@ def cost_spot_perp(ctx: ScanContext, perp: LegRow, spot: SpotRow) -> Candidate:
     funding = scheduled_funding(flows, ctx.horizon_ms)
     borrow_usd = borrow_cost_usd(borrow_apr, p.size_usd, p.horizon_hours)
     ev = (funding - fixed) * p.size_usd - borrow_usd
-    long_row: LegRow | SpotRow
-    short_row: LegRow | SpotRow
-    if needs_borrow:
-        long_row, long_costs, long_gate = perp, perp_costs, perp_gate
-        short_row, short_costs, short_gate = spot, spot_costs, spot_gate
-    else:
-        long_row, long_costs, long_gate = spot, spot_costs, spot_gate
-        short_row, short_costs, short_gate = perp, perp_costs, perp_gate
-    hard, ineligible = _verdict(
+    return _judged(
         ctx,
-        long_row.venue,
-        long_gate,
-        long_costs,
-        short_row.venue,
-        short_gate,
-        short_costs,
-        delta,
-        extra_hard,
-    )
-    filtered: str | None = None
-    break_even: float | None = PENDING
-    if not hard and not ineligible:
-        filtered, break_even = _pipeline(
-            ctx,
-            long_row.venue,
-            long_gate,
-            long_costs,
-            ctx.price(long_row),
-            short_row.venue,
-            short_gate,
-            short_costs,
-            ctx.price(short_row),
-            net,
-            ev,
-            p.horizon_hours,
-            fixed,
-            flows,
-            borrow_apr / HOURS_PER_YEAR,
-        )
-    return Candidate(
         OpportunityType.SPOT_PERP,
-        long_row,
-        short_row,
-        long_costs,
-        short_costs,
+        ctx.price,
+        needs_borrow,  # the perp is the long leg when the spot is shorted
+        perp,
+        perp_costs,
+        perp_gate,
+        spot,
+        spot_costs,
+        spot_gate,
         flows,
         p.horizon_hours,
         gross,
         net,
-        float(net),
         funding,
         fixed,
         borrow_apr,
         borrow_usd,
         ev,
-        break_even,
         delta,
-        hard,
-        ineligible,
-        filtered,
+        extra_hard,
     )
 
 
@@ -351,65 +385,27 @@ def cost_temporal(
     net = (funding - fixed) * HOURS_PER_YEAR / hold_hours - borrow_apr
     ev = (funding - fixed) * p.size_usd - borrow_usd
     delta = funding / hold_hours
-    long_row: LegRow | SpotRow
-    short_row: LegRow | SpotRow
-    if capture_short:
-        long_row, long_costs, long_gate = hedge, hedge_costs, hedge_gate
-        short_row, short_costs, short_gate = capture, capture_costs, capture_gate
-    else:
-        long_row, long_costs, long_gate = capture, capture_costs, capture_gate
-        short_row, short_costs, short_gate = hedge, hedge_costs, hedge_gate
-    hard, ineligible = _verdict(
+    return _judged(
         ctx,
-        long_row.venue,
-        long_gate,
-        long_costs,
-        short_row.venue,
-        short_gate,
-        short_costs,
-        delta,
-        extra_hard,
-    )
-    filtered: str | None = None
-    break_even: float | None = PENDING
-    if not hard and not ineligible:
-        filtered, break_even = _pipeline(
-            ctx,
-            long_row.venue,
-            long_gate,
-            long_costs,
-            ctx.price(long_row),
-            short_row.venue,
-            short_gate,
-            short_costs,
-            ctx.price(short_row),
-            net,
-            ev,
-            hold_hours,
-            fixed,
-            flows,
-            borrow_apr / HOURS_PER_YEAR,
-        )
-    return Candidate(
         OpportunityType.TEMPORAL,
-        long_row,
-        short_row,
-        long_costs,
-        short_costs,
+        ctx.price,
+        not capture_short,
+        capture,
+        capture_costs,
+        capture_gate,
+        hedge,
+        hedge_costs,
+        hedge_gate,
         flows,
         hold_hours,
         gross,
         net,
-        float(net),
         funding,
         fixed,
         borrow_apr,
         borrow_usd,
         ev,
-        break_even,
         delta,
-        hard,
-        ineligible,
-        filtered,
+        extra_hard,
         capture_ts,
     )
