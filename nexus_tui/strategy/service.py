@@ -24,10 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from nexus_tui.core.errors import NexusError
 from nexus_tui.core.models import MarketInfo, MarketKind, OrderBook, split_symbol
@@ -38,12 +38,14 @@ from nexus_tui.strategy.scanner import Scanner
 
 if TYPE_CHECKING:
     from nexus_tui.engine import Engine
+    from nexus_tui.venues.port import Venue
 
 log = logging.getLogger(__name__)
 
 EVENT = "opportunities.updated"
 
 MarketKey = tuple[str, str]  # (venue, symbol)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +143,7 @@ class OpportunityService:
     async def refresh_markets(self) -> None:
         """Fees, precision and spot listings of every venue (slow-changing: hourly)."""
         markets: dict[tuple[str, str], MarketInfo] = {}
-        for venue in list(self.engine.venues.values()):
-            try:
-                async with self._limit:
-                    listed = await venue.load_markets()
-            except NexusError as exc:
-                log.warning("markets of %s unavailable: %s", venue.id, exc)
-                continue
+        async for venue, listed in self._from_each_venue("markets", lambda v: v.load_markets()):
             for symbol, market in listed.items():
                 markets[(venue.id, symbol)] = market
         with self._lock:
@@ -156,16 +152,24 @@ class OpportunityService:
 
     async def refresh_tickers(self) -> None:
         """24 h volume and open interest for eligibility."""
-        for venue in list(self.engine.venues.values()):
-            try:
-                async with self._limit:
-                    tickers = await venue.fetch_tickers()
-            except NexusError as exc:
-                log.warning("tickers of %s unavailable: %s", venue.id, exc)
-                continue
+        async for _, tickers in self._from_each_venue("tickers", lambda v: v.fetch_tickers()):
             with self._lock:
                 self.scanner.update_tickers(tickers)
         self._tickers_at = self.engine.clock.now()
+
+    async def _from_each_venue(
+        self, what: str, fetch: Callable[[Venue], Awaitable[T]]
+    ) -> AsyncIterator[tuple[Venue, T]]:
+        """`fetch` of every venue in turn, within the request limit; a venue that fails is skipped
+        (logged) so the others still arrive."""
+        for venue in list(self.engine.venues.values()):
+            try:
+                async with self._limit:
+                    got = await fetch(venue)
+            except NexusError as exc:
+                log.warning("%s of %s unavailable: %s", what, venue.id, exc)
+                continue
+            yield venue, got
 
     async def refresh_books(self, opportunities: Iterable[Opportunity] | None = None) -> int:
         """Order books for the legs of `opportunities` (the best `books_for_top` by default), all
