@@ -14,37 +14,28 @@ every 8 h, the others every hour, so the per-interval and per-hour columns diffe
 
 from __future__ import annotations
 
-import asyncio
 import random
-import statistics
-import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from textual.pilot import Pilot
 
 from nexus_tui.bench.registry import BenchResult, bench, summarize
-from nexus_tui.config import kdf
 from nexus_tui.config.schema import NexusConfig, UIConfig
-from nexus_tui.config.vault import Vault
 from nexus_tui.core.clock import ManualClock
 from nexus_tui.core.models import FundingRate, FundingSource
-from nexus_tui.engine import Engine
 from nexus_tui.market.funding_book import FundingBook
 from nexus_tui.ui.app import NexusApp
+from nexus_tui.ui.bench_common import START, Stopwatch, on_desk
 from nexus_tui.ui.screens.funding import FundingScreen
 from nexus_tui.ui.widgets.funding_table import FundingTable
 
-SIZE = (140, 45)
 ASSETS = 480
 VENUES = ("binance", "bybit", "okx", "gate", "bitget", "kucoin", "hyperliquid", "dydx")
 HOURLY = {"hyperliquid", "dydx"}
 REPAINTS = 12
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class SyntheticVenues:
@@ -99,106 +90,79 @@ def _on_funding(scenario: Scenario) -> Measured:
     feed = SyntheticVenues(clock)
     for venue in VENUES:
         book.ingest(feed.deliver(venue))
-    with tempfile.TemporaryDirectory() as home_dir:
-        saved_kdf = kdf.DEFAULT_KDF
-        kdf.DEFAULT_KDF = kdf.TEST_KDF  # the key derivation is benched elsewhere, not here
-        try:
-            # The steady repaint is slowed down so the only repaints timed are the bench's own.
-            config = NexusConfig(ui=UIConfig(repaint_interval_ms=5000, max_table_rows=ASSETS))
-            vault = Vault.create(Path(home_dir), "bench", config)
-        finally:
-            kdf.DEFAULT_KDF = saved_kdf
-        app = NexusApp(
-            Path(home_dir),
-            clock=clock,
-            engine_factory=lambda cfg: Engine(mode=cfg.trading.mode, clock=clock, funding_book=book),
-            vault=vault,
-        )
+    # The steady repaint is slowed down so the only repaints timed are the bench's own.
+    config = NexusConfig(ui=UIConfig(repaint_interval_ms=5000, max_table_rows=ASSETS))
 
-        async def run() -> Measured:
-            async with app.run_test(size=SIZE) as pilot:
-                await pilot.pause()
-                screen = app.screen
-                assert isinstance(screen, FundingScreen)
-                assert screen.query_one(FundingTable).row_count == ASSETS
-                return await scenario(pilot, screen, feed, book)
+    async def on_funding(app: NexusApp, pilot: Pilot[None]) -> Measured:
+        screen = app.screen
+        assert isinstance(screen, FundingScreen)
+        assert screen.query_one(FundingTable).row_count == ASSETS
+        return await scenario(pilot, screen, feed, book)
 
-        return asyncio.run(run())
+    return on_desk(clock, config, on_funding, funding_book=book)
 
 
-def _took(samples: list[float], cpu: list[float], t0: float, c0: float) -> None:
-    """Wall time is the figure; CPU time beside it tells a busy machine from a slow screen."""
-    samples.append((time.perf_counter() - t0) * 1000)
-    cpu.append((time.process_time() - c0) * 1000)
+def _summarized(scenario: Scenario, goal_ms: float) -> BenchResult:
+    samples, extra = _on_funding(scenario)
+    result = summarize(samples, goal_ms, assets=ASSETS, venues=len(VENUES))
+    return replace(result, extra={**result.extra, **extra})
 
 
 async def _full_repaints(
     pilot: Pilot[None], screen: FundingScreen, feed: SyntheticVenues, book: FundingBook
 ) -> Measured:
     table = screen.query_one(FundingTable)
-    samples: list[float] = []
-    cpu: list[float] = []
+    watch = Stopwatch()
     for _ in range(REPAINTS):
-        t0, c0 = time.perf_counter(), time.process_time()
-        screen.action_cycle_unit()  # every rate cell's text changes
-        await pilot.pause()
-        _took(samples, cpu, t0, c0)
-    return samples, {"cells": float(table.cells_updated), "cpu_median_ms": statistics.median(cpu)}
+        with watch:
+            screen.action_cycle_unit()  # every rate cell's text changes
+            await pilot.pause()
+    return watch.wall_ms, {"cells": float(table.cells_updated), "cpu_median_ms": watch.cpu_median_ms}
 
 
 async def _incremental(
     pilot: Pilot[None], screen: FundingScreen, feed: SyntheticVenues, book: FundingBook
 ) -> Measured:
     table = screen.query_one(FundingTable)
-    samples: list[float] = []
-    cpu: list[float] = []
+    watch = Stopwatch()
     updated = []
     for n in range(REPAINTS):
         feed.clock.advance(5)
         book.ingest(feed.deliver(VENUES[n % len(VENUES)], moved=0.1))
-        t0, c0 = time.perf_counter(), time.process_time()
-        screen.repaint()
-        await pilot.pause()
-        _took(samples, cpu, t0, c0)
+        with watch:
+            screen.repaint()
+            await pilot.pause()
         updated.append(table.cells_updated)
-    return samples, {"cells_updated": sum(updated) / len(updated), "cpu_median_ms": statistics.median(cpu)}
+    return watch.wall_ms, {"cells_updated": sum(updated) / len(updated), "cpu_median_ms": watch.cpu_median_ms}
 
 
 async def _filter_cleared(
     pilot: Pilot[None], screen: FundingScreen, feed: SyntheticVenues, book: FundingBook
 ) -> Measured:
     table = screen.query_one(FundingTable)
-    samples: list[float] = []
-    cpu: list[float] = []
+    watch = Stopwatch()
     for _ in range(REPAINTS // 2):
         screen.filter_text = "no such asset"
         screen.repaint()
         await pilot.pause()
-        t0, c0 = time.perf_counter(), time.process_time()
-        screen.filter_text = ""  # every row comes back: added by key, each cell measured once
-        screen.repaint()
-        await pilot.pause()
-        _took(samples, cpu, t0, c0)
-    return samples, {"rows": float(table.row_count), "cpu_median_ms": statistics.median(cpu)}
+        with watch:
+            screen.filter_text = ""  # every row comes back: added by key, each cell measured once
+            screen.repaint()
+            await pilot.pause()
+    return watch.wall_ms, {"rows": float(table.row_count), "cpu_median_ms": watch.cpu_median_ms}
 
 
 @bench("ui.funding_full_repaint", goal_ms=250.0, description="Funding matrix, 480 assets x 8 venues, rebuilt")
 def full_repaint() -> BenchResult:
-    samples, extra = _on_funding(_full_repaints)
-    result = summarize(samples, 250.0, assets=ASSETS, venues=len(VENUES))
-    return replace(result, extra={**result.extra, **extra})
+    return _summarized(_full_repaints, 250.0)
 
 
 @bench("ui.funding_incremental", goal_ms=125.0, description="Funding matrix: one venue's update, painted")
 def incremental() -> BenchResult:
     """Goal: half the default repaint interval (250 ms), so keys still get through between two."""
-    samples, extra = _on_funding(_incremental)
-    result = summarize(samples, 125.0, assets=ASSETS, venues=len(VENUES))
-    return replace(result, extra={**result.extra, **extra})
+    return _summarized(_incremental, 125.0)
 
 
 @bench("ui.funding_filter_cleared", goal_ms=500.0, description="Funding matrix: 480 rows back after a filter")
 def filter_cleared() -> BenchResult:
-    samples, extra = _on_funding(_filter_cleared)
-    result = summarize(samples, 500.0, assets=ASSETS, venues=len(VENUES))
-    return replace(result, extra={**result.extra, **extra})
+    return _summarized(_filter_cleared, 500.0)

@@ -14,26 +14,18 @@ then copied under distinct ids up to 500 rows.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
-from pathlib import Path
 
 from nexus_tui.bench.registry import BenchResult, bench, summarize
-from nexus_tui.config import kdf
 from nexus_tui.config.schema import NexusConfig, UIConfig
-from nexus_tui.config.vault import Vault
 from nexus_tui.core.clock import ManualClock
-from nexus_tui.engine import Engine
 from nexus_tui.strategy.models import Opportunity, ScanResult
-from nexus_tui.ui.app import NexusApp
+from nexus_tui.ui.bench_common import SIZE, START, unlocked_desk
 from nexus_tui.ui.screens.opportunities import OpportunitiesScreen
 
-SIZE = (140, 45)
 ROWS = 500
 REPAINTS = 20
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 async def _two_sim_scans(clock: ManualClock) -> tuple[ScanResult, ScanResult]:
@@ -74,19 +66,7 @@ def _scans() -> tuple[ScanResult, ScanResult]:
 def _repaint_samples() -> list[float]:
     scans = _scans()
     clock = ManualClock(START)
-    with tempfile.TemporaryDirectory() as home_dir:
-        saved_kdf = kdf.DEFAULT_KDF
-        kdf.DEFAULT_KDF = kdf.TEST_KDF  # the key derivation is benched elsewhere
-        try:
-            vault = Vault.create(Path(home_dir), "bench", NexusConfig(ui=UIConfig(max_table_rows=ROWS)))
-        finally:
-            kdf.DEFAULT_KDF = saved_kdf
-        app = NexusApp(
-            Path(home_dir),
-            clock=clock,
-            engine_factory=lambda cfg: Engine(mode=cfg.trading.mode, clock=clock),
-            vault=vault,
-        )
+    with unlocked_desk(clock, NexusConfig(ui=UIConfig(max_table_rows=ROWS))) as app:
 
         async def run() -> list[float]:
             async with app.run_test(size=SIZE) as pilot:

@@ -14,28 +14,21 @@ Headless (no terminal), 140x45 cells, on a bare engine (no venues) with a fixed 
 from __future__ import annotations
 
 import asyncio
-import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TypeVar
 
 from textual.pilot import Pilot
 
 from nexus_tui.bench.registry import BenchResult, bench, summarize
-from nexus_tui.config import kdf
 from nexus_tui.config.schema import NexusConfig, UIConfig
-from nexus_tui.config.vault import Vault
 from nexus_tui.core.clock import ManualClock
-from nexus_tui.engine import Engine
 from nexus_tui.ui.app import NexusApp
+from nexus_tui.ui.bench_common import START, Stopwatch, on_desk
 from nexus_tui.ui.widgets.event_table import EventTable
 
 T = TypeVar("T")
 
-SIZE = (140, 45)
 SWITCHES = 20
 BURSTS = 10
 BURST = 500
@@ -43,43 +36,19 @@ BURST = 500
 
 def _on_desk(scenario: Callable[[NexusApp, Pilot[None]], Awaitable[T]]) -> T:
     """Run `scenario` on an unlocked desk in a throwaway home; what it measured."""
-    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    with tempfile.TemporaryDirectory() as home_dir:
-        saved_kdf = kdf.DEFAULT_KDF
-        kdf.DEFAULT_KDF = kdf.TEST_KDF  # the key derivation is benched elsewhere, not here
-        try:
-            config = NexusConfig(ui=UIConfig(repaint_interval_ms=50))
-            vault = Vault.create(Path(home_dir), "bench", config)
-        finally:
-            kdf.DEFAULT_KDF = saved_kdf
-        app = NexusApp(
-            Path(home_dir),
-            clock=clock,
-            engine_factory=lambda cfg: Engine(mode=cfg.trading.mode, clock=clock),
-            vault=vault,
-        )
-
-        async def run() -> T:
-            async with app.run_test(size=SIZE) as pilot:
-                await pilot.pause()
-                return await scenario(app, pilot)
-
-        return asyncio.run(run())
+    return on_desk(ManualClock(START), NexusConfig(ui=UIConfig(repaint_interval_ms=50)), scenario)
 
 
-async def _switch_screens(app: NexusApp, pilot: Pilot[None]) -> tuple[list[float], list[float]]:
+async def _switch_screens(app: NexusApp, pilot: Pilot[None]) -> Stopwatch:
     """Wall and CPU ms of each switch (CPU beside wall tells a busy machine from a slow desk)."""
     await pilot.press("2", "1")  # both screens exist before timing
-    samples = []
-    cpu = []
+    watch = Stopwatch()
     for n in range(SWITCHES):
         key = "2" if n % 2 == 0 else "1"
-        t0, c0 = time.perf_counter(), time.process_time()
-        await pilot.press(key)
-        await pilot.pause()
-        samples.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
-    return samples, cpu
+        with watch:
+            await pilot.press(key)
+            await pilot.pause()
+    return watch
 
 
 async def _event_bursts(app: NexusApp, pilot: Pilot[None]) -> list[float]:
@@ -103,8 +72,8 @@ async def _event_bursts(app: NexusApp, pilot: Pilot[None]) -> list[float]:
 
 @bench("ui.screen_switch", goal_ms=100.0, description="Key 1/2 to the other screen, painted")
 def screen_switch() -> BenchResult:
-    samples, cpu = _on_desk(_switch_screens)
-    return summarize(samples, 100.0, switches=SWITCHES, cpu_median_ms=statistics.median(cpu))
+    watch = _on_desk(_switch_screens)
+    return summarize(watch.wall_ms, 100.0, switches=SWITCHES, cpu_median_ms=watch.cpu_median_ms)
 
 
 @bench("ui.events_burst_500", goal_ms=250.0, description="500 engine events to the events screen")
