@@ -33,9 +33,14 @@ app = typer.Typer(
 )
 
 
+def warn(message: str) -> None:
+    """One line on stderr, the program's name first."""
+    typer.echo(f"nexus-tui: {message}", err=True)
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     """One line on stderr, then exit with `code`."""
-    typer.echo(f"nexus-tui: {message}", err=True)
+    warn(message)
     raise typer.Exit(code)
 
 
@@ -108,6 +113,8 @@ def config_session(options: VaultOptions) -> ConfigSession:
 
 SpeedOption = Annotated[float | None, typer.Option(help="Run the simulated clock N times faster (sim mode).")]
 SeedOption = Annotated[int | None, typer.Option(help="Simulated market seed (sim mode).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+VenuesOption = Annotated[str | None, typer.Option(help="Only these venues, comma-separated.")]
 
 
 @app.callback(invoke_without_command=True)
@@ -172,13 +179,13 @@ def scan(
         Path | None, typer.Option(help="Scan a funding tape (CSV, JSON Lines or ccxt JSON), not the venues.")
     ] = None,
     size: Annotated[float | None, typer.Option(help="Target size per leg in USD (default 10000).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    json_out: JsonOption = False,
     show_all: Annotated[
         bool, typer.Option("--all", help="Also list the obvious trades that are not viable, and why.")
     ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="Show at most this many rows (text).")] = None,
-    venues: Annotated[str | None, typer.Option(help="Only these venues, comma-separated.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Simulated market seed (sim mode).")] = None,
+    venues: VenuesOption = None,
+    seed: SeedOption = None,
     home: HomeOption = None,
     password_file: PasswordFileOption = None,
     password_stdin: PasswordStdinOption = False,
@@ -199,7 +206,7 @@ def scan(
             seed=seed,
             explain=show_all,
             limit=limit,
-            warn=lambda line: typer.echo(f"nexus-tui: {line}", err=True),
+            warn=warn,
         )
 
     typer.echo(guarded(report))
@@ -207,7 +214,7 @@ def scan(
 
 @app.command()
 def bench(
-    json_out: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+    json_out: JsonOption = False,
     only: list[str] = typer.Option([], "--only", help="Run only benches whose name contains this."),
 ) -> None:
     """Run the performance benchmarks and compare them with their goals."""
@@ -246,7 +253,7 @@ def init(
 def doctor(
     ctx: typer.Context,
     venues: str = typer.Option("", "--venues", help="Only these venues, comma-separated (e.g. bybit,okx)."),
-    json_out: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+    json_out: JsonOption = False,
     home: HomeOption = None,
     password_file: PasswordFileOption = None,
     password_stdin: PasswordStdinOption = False,
@@ -364,8 +371,8 @@ def _desk_config(options: VaultOptions) -> NexusConfig | None:
 @app.command()
 def funding(
     ctx: typer.Context,
-    json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
-    venues: Annotated[str | None, typer.Option(help="Only these venues, comma-separated.")] = None,
+    json_out: JsonOption = False,
+    venues: VenuesOption = None,
     snapshot: Annotated[
         Path | None, typer.Option(help="Read a funding tape (CSV, JSON Lines or ccxt JSON), not the venues.")
     ] = None,
@@ -375,7 +382,7 @@ def funding(
     interval_hours: Annotated[
         int | None, typer.Option(min=1, max=24, help="Funding interval for a one-entry ccxt history file.")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Simulated market seed (sim mode).")] = None,
+    seed: SeedOption = None,
     home: HomeOption = None,
     password_file: PasswordFileOption = None,
     password_stdin: PasswordStdinOption = False,
@@ -395,7 +402,7 @@ def funding(
             venue=venue,
             interval_hours=interval_hours,
             seed=seed,
-            warn=lambda line: typer.echo(f"nexus-tui: {line}", err=True),
+            warn=warn,
         )
 
     typer.echo(guarded(report))
@@ -411,8 +418,8 @@ def record(
     fmt: Annotated[
         str | None, typer.Option("--format", help="csv or jsonl (default: from the name).")
     ] = None,
-    venues: Annotated[str | None, typer.Option(help="Only these venues, comma-separated.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Simulated market seed (sim mode).")] = None,
+    venues: VenuesOption = None,
+    seed: SeedOption = None,
     force: Annotated[bool, typer.Option(help="Overwrite --out if it exists.")] = False,
     home: HomeOption = None,
     password_file: PasswordFileOption = None,
@@ -434,16 +441,14 @@ def record(
             venues=commands.parse_venues(venues),
             seed=seed,
             force=force,
-            warn=lambda line: typer.echo(f"nexus-tui: {line}", err=True),
+            warn=warn,
         )
     except NexusError as exc:
         fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        typer.echo(f"nexus-tui: stopped; {recording.rows} row(s) in {out}", err=True)
+        warn(f"stopped; {recording.rows} row(s) in {out}")
         return
-    typer.echo(
-        f"nexus-tui: recorded {recording.rows} row(s), {recording.passes} pass(es), to {out}", err=True
-    )
+    warn(f"recorded {recording.rows} row(s), {recording.passes} pass(es), to {out}")
 
 
 def _click_exceptions() -> Any:
@@ -469,17 +474,17 @@ def main() -> None:
             if exc.ctx
             else ""
         )
-        typer.echo(f"nexus-tui: {exc.format_message()}{hint}", err=True)
+        warn(f"{exc.format_message()}{hint}")
         sys.exit(2)
     except click.ClickException as exc:  # other click errors (bad file argument, ...)
-        typer.echo(f"nexus-tui: {exc.format_message()}", err=True)
+        warn(exc.format_message())
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
-        typer.echo("nexus-tui: interrupted", err=True)
+        warn("interrupted")
         sys.exit(1)
     except KeyboardInterrupt:
-        typer.echo("nexus-tui: interrupted", err=True)
+        warn("interrupted")
         sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)
