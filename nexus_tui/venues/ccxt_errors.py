@@ -82,7 +82,7 @@ def translate(
         return UnknownOrder(venue, f"order not found ({op}): {reason}")
     if isinstance(exc, ccxt.InsufficientFunds):
         return OrderRejected(venue, f"insufficient funds: {reason}")
-    if isinstance(exc, ccxt.InvalidOrder):
+    if isinstance(exc, ccxt.InvalidOrder) or (placing_order and isinstance(exc, ccxt.BadRequest)):
         return OrderRejected(venue, f"order rejected: {reason}")
     if isinstance(exc, ccxt.NetworkError):  # RequestTimeout, ExchangeNotAvailable, DDoSProtection, ...
         kind = "timeout" if isinstance(exc, ccxt.RequestTimeout) else "unreachable"
@@ -97,8 +97,6 @@ def translate(
         return MalformedResponse(venue, f"malformed answer to {op}: {reason}")
     if isinstance(exc, ccxt.OperationFailed):  # "may succeed if retried" (e.g. Binance -1001)
         return VenueUnavailable(venue, f"temporarily failed ({op}): {reason}")
-    if placing_order and isinstance(exc, ccxt.BadRequest):
-        return OrderRejected(venue, f"order rejected: {reason}")
     if isinstance(exc, ccxt.BadSymbol):
         return UnknownSymbol(venue, f"unknown symbol ({op}): {reason}")
     if isinstance(exc, ccxt.NotSupported):
