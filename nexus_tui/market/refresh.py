@@ -30,7 +30,7 @@ from nexus_tui.core.clock import Clock
 from nexus_tui.core.errors import VenueError
 from nexus_tui.core.models import FundingRate
 from nexus_tui.market.funding_book import FundingBook, IngestReport
-from nexus_tui.venues.health import REQUEST_TIMEOUT_S
+from nexus_tui.venues.health import REQUEST_TIMEOUT_S, backoff_s
 from nexus_tui.venues.port import Venue
 
 log = logging.getLogger(__name__)
@@ -229,8 +229,7 @@ class FundingRefresher:
         feed.failures += 1
         feed.last_error = reason
         # Backing off is counted from the failure, so a hang's own wait is not part of the pause.
-        backoff = min(feed.interval_s * 2 ** (feed.failures - 1), max(self.max_backoff_s, feed.interval_s))
-        feed.next_due_s = self._now_s() + backoff
+        feed.next_due_s = self._now_s() + backoff_s(feed.interval_s, feed.failures - 1, self.max_backoff_s)
         if feed.failures == 1:
             log.warning("funding feed %s failed: %s", feed.name, reason)
         if feed.venue is not None and feed.failures >= self.down_after_failures:

@@ -34,6 +34,7 @@ from nexus_tui.core.errors import VenueError
 from nexus_tui.core.models import FundingRate
 from nexus_tui.market.funding_book import FundingBook
 from nexus_tui.market.refresh import FetchRates
+from nexus_tui.venues.health import backoff_s
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ class StreamedFunding:
                 except Exception as exc:  # an adapter bug must not end the venue's stream for good
                     log.exception("%s: funding stream failed unexpectedly", self.venue_id)
                     self._dropped(f"unexpected {type(exc).__name__}: {exc}")
-                delay = min(self.retry_s * 2**attempt, self.max_retry_s)
+                delay = backoff_s(self.retry_s, attempt, self.max_retry_s)
                 attempt += 1
                 await self._sleep(delay)
         finally:

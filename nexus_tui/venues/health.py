@@ -66,6 +66,12 @@ REST = "rest"  # the path of every request made through VenueGuard.call
 REQUEST_TIMEOUT_S = 10.0
 
 
+def backoff_s(base_s: float, failures: int, cap_s: float) -> float:
+    """The wait after `failures` consecutive failures: `base_s` doubled for each, at most `cap_s`
+    (never less than `base_s`)."""
+    return min(base_s * 2**failures, max(cap_s, base_s))
+
+
 class CircuitState(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
@@ -290,7 +296,7 @@ class VenueGuard:
 
     def current_open_for_s(self) -> float:
         """How long the circuit stays open after the latest failure (exponential backoff)."""
-        return min(self.max_open_for_s, self.open_for_s * (2**self._failed_probes))
+        return backoff_s(self.open_for_s, self._failed_probes, self.max_open_for_s)
 
     def retry_in_s(self) -> float:
         """Seconds (clock time) until a call would be let through; 0 when it would be now."""
