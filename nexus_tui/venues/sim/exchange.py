@@ -11,6 +11,7 @@ each settlement and positions are liquidated when the mark crosses their liquida
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -371,19 +372,7 @@ def _price(value: float, listing: Listing) -> Decimal:
 
 
 def _with_amount(request: OrderRequest, amount: Decimal) -> OrderRequest:
-    if amount == request.amount:
-        return request
-    return OrderRequest(
-        client_order_id=request.client_order_id,
-        venue=request.venue,
-        symbol=request.symbol,
-        side=request.side,
-        type=request.type,
-        amount=amount,
-        price=request.price,
-        reduce_only=request.reduce_only,
-        post_only=request.post_only,
-    )
+    return request if amount == request.amount else replace(request, amount=amount)
 
 
 def _event(kind: str, ts: datetime, venue: str, message: str, **data: object) -> SimEvent:
