@@ -68,8 +68,9 @@ REQUEST_TIMEOUT_S = 10.0
 
 def backoff_s(base_s: float, failures: int, cap_s: float) -> float:
     """The wait after `failures` consecutive failures: `base_s` doubled for each, at most `cap_s`
-    (never less than `base_s`)."""
-    return min(base_s * 2**failures, max(cap_s, base_s))
+    (never less than `base_s`). The doubling count is bounded: a feed dead for days must not
+    overflow the float (2**1024) and stop being retried."""
+    return min(base_s * 2.0 ** min(failures, 64), max(cap_s, base_s))
 
 
 class CircuitState(StrEnum):

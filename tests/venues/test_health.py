@@ -484,3 +484,13 @@ def test_breaker_matches_the_model(script: list[Step], threshold: int) -> None:
                 assert guard.health().consecutive_failures == model.failures
 
     asyncio.run(run())
+
+
+def test_backoff_doubles_to_its_cap_and_survives_a_feed_dead_for_days() -> None:
+    from nexus_tui.venues.health import backoff_s
+
+    assert [backoff_s(5.0, n, 30.0) for n in range(5)] == [5.0, 10.0, 20.0, 30.0, 30.0]
+    assert backoff_s(60.0, 0, 30.0) == 60.0  # a cap below the base never shortens the wait
+    # ~1,024 failures in a row (17 h at a 60 s cap) once overflowed 2**n; it stays at the cap
+    assert backoff_s(5.0, 1_024, 60.0) == 60.0
+    assert backoff_s(5.0, 10**9, 60.0) == 60.0
