@@ -32,6 +32,7 @@ from nexus_tui.core.clock import Clock
 from nexus_tui.core.errors import MalformedResponse, NotSupportedByVenue, UnknownSymbol
 from nexus_tui.core.models import FundingRate
 from nexus_tui.market.anomaly import screen
+from nexus_tui.venues.health import backoff_s
 from nexus_tui.venues.port import Venue
 
 if TYPE_CHECKING:
@@ -271,7 +272,7 @@ class HistoryBackfill:
             log.warning("funding history %s %s malformed (%s); retrying with backoff", *key, reason)
 
     def _wait_s(self, failures: int) -> float:
-        return min(self.max_retry_s, self.retry_s * 2.0 ** min(failures - 1, 30))
+        return backoff_s(self.retry_s, failures - 1, self.max_retry_s)
 
     def backing_off(self, venue: str) -> datetime | None:
         """When a failing venue is asked again (None: it is not backing off)."""
