@@ -167,7 +167,8 @@ class OpportunityService:
                 async with self._limit:
                     got = await fetch(venue)
             except NexusError as exc:
-                log.warning("%s of %s unavailable: %s", what, venue.id, exc)
+                # The venue is the first argument: the headless commands tell sources apart by it.
+                log.warning(what + " of %s unavailable: %s", venue.id, exc)
                 continue
             yield venue, got
 
