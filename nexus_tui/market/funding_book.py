@@ -25,6 +25,7 @@ from typing import Any
 
 from nexus_tui.core.clock import Clock
 from nexus_tui.core.events import Event, EventBus, Subscription
+from nexus_tui.core.leg_row import LegRow, leg_row
 from nexus_tui.core.models import FundingRate, FundingSource, split_symbol
 from nexus_tui.core.money import apr_from_hourly, hourly
 from nexus_tui.market.anomaly import GuardLimits, clean_row_checker, jump_band, reason_kind, screen
@@ -152,6 +153,8 @@ class _Series:
         "primary",
         "primary_ts",
         "quote",
+        "scan_row",
+        "scan_source",
         "secondary",
         "secondary_ts",
         "symbol",
@@ -177,6 +180,8 @@ class _Series:
         # the shown rate and bucket `jump` was last judged on (and written to the history with)
         self.judged_value = math.nan
         self.judged_bucket = -1
+        self.scan_row: LegRow | None = None  # scan_rows' row, kept while `scan_source` is shown
+        self.scan_source: FundingRate | None = None
 
 
 class FundingBook:
@@ -524,10 +529,10 @@ class FundingBook:
         return ReconciliationSummary(matched, discrepancies, exchange_only, secondary_only, fallback)
 
     # -- internals -----------------------------------------------------------------------
-    def _quote(self, st: _Series, now_s: float) -> BookQuote | None:
+    def _shown(self, st: _Series, now_s: float) -> tuple[FundingRate, float, frozenset[str]] | None:
+        """The row the book shows for a series now, its age in seconds and its flags."""
         primary, secondary = st.primary, st.secondary
         primary_age = now_s - st.primary_ts
-        secondary_age = now_s - st.secondary_ts
         venue_down = st.venue in self._down
         if secondary is None and primary is not None:  # the common case: the venue's own rate only
             row, role = primary, Role.PRIMARY
@@ -536,7 +541,7 @@ class FundingBook:
                 primary,
                 primary_age,
                 secondary,
-                secondary_age,
+                now_s - st.secondary_ts,
                 venue_down=venue_down,
                 stale_after_s=self.stale_after_s,
             )
@@ -549,7 +554,7 @@ class FundingBook:
             if st.verdict is Verdict.MATCH:
                 flags.append(FLAG_VALIDATED)
         else:
-            age = secondary_age
+            age = now_s - st.secondary_ts
             flags.append(FLAG_SECONDARY)
             if role is Role.FALLBACK:
                 flags.append(FLAG_FALLBACK)
@@ -563,6 +568,14 @@ class FundingBook:
             flags.append(FLAG_VENUE_DOWN)
         if row.flags:
             flags.extend(row.flags)  # the venue adapter's own caveats, e.g. "interval_assumed"
+        return row, age, _flag_set(flags)
+
+    def _quote(self, st: _Series, now_s: float) -> BookQuote | None:
+        shown = self._shown(st, now_s)
+        if shown is None:
+            return None
+        row, age, flags = shown
+        secondary = st.secondary
         rate_hourly = hourly(row.rate, row.interval_hours)
         # Positional: a snapshot builds thousands of these, and keywords cost a third more.
         return BookQuote(
@@ -579,13 +592,43 @@ class FundingBook:
             row.index_price,
             row.predicted_rate,
             row.source,
-            _flag_set(flags),
+            flags,
             row.ts,
             age if age > 0.0 else 0.0,
             None if secondary is None else secondary.rate,
             None if secondary is None else secondary.interval_hours,
-            None if secondary is None else max(0.0, secondary_age),
+            None if secondary is None else max(0.0, now_s - st.secondary_ts),
         )
+
+    def scan_rows(self) -> list[LegRow]:
+        """What `quotes()` shows, as the opportunity scanner reads it: one LegRow per pair,
+        kept and handed out again (the same object) until the row shown or its flags change,
+        so the scanner passes over unchanged pairs by identity and converts nothing."""
+        now_s = self._clock.now().timestamp()
+        out = []
+        shown_of = self._shown
+        for st in self._series.values():
+            shown = shown_of(st, now_s)
+            if shown is None:
+                continue
+            row, _, flags = shown
+            kept = st.scan_row
+            if kept is None or st.scan_source is not row or kept.flags is not flags:
+                kept = st.scan_row = leg_row(
+                    st.venue,
+                    st.symbol,
+                    st.base,
+                    row.rate,
+                    row.interval_hours,
+                    row.next_funding_ts,
+                    row.mark_price,
+                    row.ts,
+                    flags,
+                    row.source,
+                )
+                st.scan_source = row
+            out.append(kept)
+        return out
 
     def _announce(
         self,

@@ -55,7 +55,7 @@ def snapshot_inputs(
         warn(
             f"warning: {report.rejected} row(s) rejected; first: {first.venue} {first.symbol}: {first.reason}"
         )
-    quotes = book.quotes()
+    quotes = book.scan_rows()
     histories = {(q.venue, q.symbol): book.history(q.venue, q.symbol) for q in quotes}
     return ScanInputs(now=as_of, quotes=quotes, histories=histories), max_age_s
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol
 
+from nexus_tui.core.leg_row import LegRow as LegRow  # built by the funding book: it lives in core
 from nexus_tui.core.models import MarketInfo, MarketKind, OrderBook, PositionSide, Ticker, VenueHealth
 
 
@@ -59,54 +60,6 @@ class FundingQuote(Protocol):
     def next_funding_ts(self) -> datetime | None: ...
     @property
     def mark_price(self) -> Decimal | None: ...
-
-
-@dataclass(slots=True)
-class LegRow:
-    """One perpetual's funding as the scanner keeps it (normalized once, at ingestion).
-
-    Built for every funding row of every venue and read in the scan's innermost loops, so it is a
-    plain slotted class (its attributes read several times faster than a tuple's) holding only
-    what the screens read; the Decimal hourly rate is worked out when a trade is costed. Treated
-    as immutable: the scanner replaces a row, never edits it."""
-
-    venue: str
-    symbol: str
-    base: str
-    settle: str  # the currency the perp is margined and settled in (USDT, USDC, ...)
-    rate: Decimal  # per interval
-    interval_hours: int
-    hourly: float  # rate_hourly as a float: for ordering and screening, never for money
-    rate_f: float  # rate as a float, likewise
-    next_funding_ts: datetime | None
-    mark_price: Decimal | None
-    observed_at: datetime
-    flags: frozenset[str]
-    source: str
-    next_ms: int | None = None  # next_funding_ts in epoch milliseconds
-
-    @property
-    def rate_hourly(self) -> Decimal:
-        return self.rate / self.interval_hours
-
-    def seen_again(self, mark_price: Decimal | None, observed_at: datetime) -> LegRow:
-        """The same funding, observed again (its mark may have moved)."""
-        return LegRow(
-            self.venue,
-            self.symbol,
-            self.base,
-            self.settle,
-            self.rate,
-            self.interval_hours,
-            self.hourly,
-            self.rate_f,
-            self.next_funding_ts,
-            mark_price,
-            observed_at,
-            self.flags,
-            self.source,
-            self.next_ms,
-        )
 
 
 History = Sequence[tuple[datetime, float]]  # (time, funding rate per interval), oldest first

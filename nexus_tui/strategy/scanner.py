@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
+from nexus_tui.core.leg_row import NO_FLAGS, base_settle, to_leg_row
 from nexus_tui.core.models import (
     FundingRate,
     MarketInfo,
@@ -24,7 +24,6 @@ from nexus_tui.core.models import (
     OrderBook,
     Ticker,
     VenueHealth,
-    split_symbol,
 )
 from nexus_tui.strategy.candidates import SpotRow, cost_cross, cost_spot_perp
 from nexus_tui.strategy.context import HistorySource, MarketCaches, MarketKey, ScanContext
@@ -48,91 +47,7 @@ from nexus_tui.strategy.opportunities import (
     nothing_possible,
 )
 from nexus_tui.strategy.params import StrategyParams
-from nexus_tui.strategy.schedule import epoch_ms
 from nexus_tui.strategy.screen import ScreenConstants, constants, screen
-
-_split_cache: dict[str, tuple[str, str]] = {}
-
-
-def _base_settle(symbol: str) -> tuple[str, str]:
-    cached = _split_cache.get(symbol)
-    if cached is None:
-        base, quote, settle = split_symbol(symbol)
-        cached = (base, settle or quote)
-        _split_cache[symbol] = cached
-    return cached
-
-
-_NO_FLAGS: frozenset[str] = frozenset()
-_POWERS_OF_TWO = frozenset({1, 2, 4, 8, 16})
-# Next settlement times repeat across rows (venues settle on a grid): each is converted once.
-_epoch_cache: dict[datetime, int] = {}
-_source_cache: dict[Any, str] = {}
-
-
-def _epoch_ms(ts: datetime) -> int:
-    ms = _epoch_cache.get(ts)
-    if ms is None:
-        if len(_epoch_cache) > 4096:
-            _epoch_cache.clear()
-        ms = _epoch_cache[ts] = epoch_ms(ts)
-    return ms
-
-
-def _source(source: Any) -> str:
-    name = _source_cache.get(source)
-    if name is None:
-        name = _source_cache[source] = str(getattr(source, "value", source))
-    return name
-
-
-def to_leg_row(quote: Any) -> LegRow:
-    """A funding-book BookQuote or a core FundingRate, normalized for the scanner.
-
-    Called for every row of every venue on a first scan, so the symbol split, the source's name
-    and the next settlement in epoch milliseconds come from caches (values repeat across rows)."""
-    symbol = quote.symbol
-    rate: Decimal = quote.rate
-    interval = quote.interval_hours
-    rate_f = float(rate)
-    # Dividing by a power of two is exact in binary, so this is float(rate / interval) exactly.
-    hourly = rate_f / interval if interval in _POWERS_OF_TWO else float(rate / interval)
-    split = _split_cache.get(symbol)
-    if split is None:
-        split = _base_settle(symbol)
-    if type(quote) is FundingRate:
-        base = split[0]
-        observed = quote.ts
-        flags = frozenset(quote.flags) if quote.flags else _NO_FLAGS
-    else:  # the book's BookQuote (duck-typed: market/ must not be imported by strategy/)
-        base = quote.base
-        observed = quote.observed_at
-        flags = quote.flags
-    source = _source_cache.get(quote.source)
-    if source is None:
-        source = _source(quote.source)
-    next_ts = quote.next_funding_ts
-    next_ms = None
-    if next_ts is not None:
-        next_ms = _epoch_cache.get(next_ts)
-        if next_ms is None:
-            next_ms = _epoch_ms(next_ts)
-    return LegRow(
-        quote.venue,
-        symbol,
-        base,
-        split[1],
-        rate,
-        interval,
-        hourly,
-        rate_f,
-        next_ts,
-        quote.mark_price,
-        observed,
-        flags,
-        source,
-        next_ms,
-    )
 
 
 def _same_funding(row: LegRow, quote: Any) -> bool:
@@ -145,7 +60,7 @@ def _same_funding(row: LegRow, quote: Any) -> bool:
         return False
     flags = quote.flags
     if type(flags) is not frozenset:
-        flags = frozenset(flags) if flags else _NO_FLAGS
+        flags = frozenset(flags) if flags else NO_FLAGS
     if flags != row.flags:
         return False
     if type(quote) is FundingRate:  # no base of its own (a missing attribute is slow to ask for)
@@ -155,6 +70,7 @@ def _same_funding(row: LegRow, quote: Any) -> bool:
 
 
 def _observed(quote: Any) -> datetime:
+    """When the row was observed: a FundingRate's `ts`, a LegRow's or BookQuote's `observed_at`."""
     observed: datetime = quote.ts if type(quote) is FundingRate else quote.observed_at
     return observed
 
@@ -191,7 +107,9 @@ class Scanner:
         self._dirty.update(self._by_base)
 
     def update_quotes(self, quotes: Iterable[Any]) -> int:
-        """New funding rows (any subset). Returns how many changed something."""
+        """New funding rows (any subset): LegRows as the funding book keeps them (taken as they
+        are, and an unchanged one recognised by identity), or FundingRates and BookQuotes
+        (converted). Returns how many changed something."""
         changed = 0
         stale_before = None
         if self._last_scan is not None:
@@ -202,13 +120,15 @@ class Scanner:
         for quote in quotes:
             key = (quote.venue, quote.symbol)
             old = get(key)
+            if old is quote:
+                continue  # the funding book's kept row: nothing it shows has changed
             # A moved rate (the usual change) is told apart without a call.
             if old is not None and quote.rate == old.rate and _same_funding(old, quote):
                 # Unchanged: the row is only seen again (and its mark may have moved).
                 observed = _observed(quote)
                 mark = quote.mark_price
                 if observed != old.observed_at or mark != old.mark_price:
-                    row = old.seen_again(mark, observed)
+                    row = quote if type(quote) is LegRow else old.seen_again(mark, observed)
                     rows[key] = row
                     by_base[row.base][key] = row
                 # A row that had aged out comes back: the base must see it again.
@@ -367,7 +287,7 @@ class Scanner:
 
     def _base_of(self, key: MarketKey) -> str:
         row = self._rows.get(key)
-        return row.base if row is not None else _base_settle(key[1])[0]
+        return row.base if row is not None else base_settle(key[1])[0]
 
     # -- views -------------------------------------------------------------------------------
     @property
@@ -471,7 +391,7 @@ class Scanner:
 
     def explain(self, asset: str, now: datetime) -> tuple[Opportunity, ...]:
         """For one base asset (or a symbol of it): the obvious trades that are not viable, and why."""
-        base = asset if asset in self._by_base else _base_settle(asset)[0]
+        base = asset if asset in self._by_base else base_settle(asset)[0]
         legs = self._by_base.get(base)
         if not legs:
             return ()

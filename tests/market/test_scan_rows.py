@@ -1,0 +1,76 @@
+"""FundingBook.scan_rows: the scanner's rows, built once per change of what the book shows."""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+from datetime import timedelta
+from decimal import Decimal
+
+from nexus_tui.core.clock import ManualClock
+from nexus_tui.core.leg_row import LegRow, to_leg_row
+from nexus_tui.core.models import FundingSource
+from nexus_tui.market.funding_book import FundingBook
+from nexus_tui.strategy.scanner import Scanner
+
+from .helpers import T0, rate
+
+
+def _book() -> tuple[ManualClock, FundingBook]:
+    clock = ManualClock(T0)
+    book = FundingBook(clock, stale_after_s=60)
+    book.ingest(
+        [
+            rate("0.0001", next_funding_ts=T0 + timedelta(hours=3), mark_price=Decimal("60000")),
+            rate("-0.00003", venue="sim:okx", interval=4),
+            rate("0.00002", venue="hyperliquid", symbol="BTC/USDC:USDC", interval=1),
+            rate("0.0003", venue="sim:okx", source=FundingSource.SECONDARY),
+        ]
+    )
+    return clock, book
+
+
+def _by_key(rows: list[LegRow]) -> dict[tuple[str, str], LegRow]:
+    return {(r.venue, r.symbol): r for r in rows}
+
+
+def test_each_row_says_what_the_quote_says_as_the_scanner_would_convert_it() -> None:
+    _, book = _book()
+    rows = _by_key(book.scan_rows())
+    quotes = book.quotes()
+    assert len(rows) == len(quotes) == 3
+    for quote in quotes:
+        row = rows[(quote.venue, quote.symbol)]
+        assert type(row) is LegRow
+        assert astuple(row) == astuple(to_leg_row(quote))
+    okx = rows[("sim:okx", "BTC/USDT:USDT")]
+    assert okx.hourly == -0.0000075 and okx.settle == "USDT" and "validated" in okx.flags
+    assert rows[("hyperliquid", "BTC/USDC:USDC")].settle == "USDC"
+
+
+def test_a_row_is_handed_out_again_until_what_the_book_shows_changes() -> None:
+    clock, book = _book()
+    first = _by_key(book.scan_rows())
+    clock.advance(10)
+    again = _by_key(book.scan_rows())
+    assert all(again[key] is first[key] for key in first)
+
+    book.ingest([rate("0.00011", ts=T0 + timedelta(seconds=10))])  # a new rate on one venue
+    moved = _by_key(book.scan_rows())
+    binance = ("sim:binance", "BTC/USDT:USDT")
+    assert moved[binance] is not first[binance] and moved[binance].rate == Decimal("0.00011")
+    assert all(moved[key] is first[key] for key in first if key != binance)
+
+    clock.advance(61)  # past stale_after_s: the flag changes the row
+    stale = _by_key(book.scan_rows())
+    assert all(stale[key] is not moved[key] for key in moved)
+    assert all("stale" in row.flags for row in stale.values())
+
+
+def test_a_scanner_fed_the_kept_rows_sees_no_change_and_ranks_as_from_the_quotes() -> None:
+    _, book = _book()
+    from_rows, from_quotes = Scanner(), Scanner()
+    assert from_rows.update_quotes(book.scan_rows()) == 3
+    assert from_rows.update_quotes(book.scan_rows()) == 0
+    from_quotes.update_quotes(book.quotes())
+    assert [astuple(r) for r in from_rows.rows()] == [astuple(r) for r in from_quotes.rows()]
+    assert from_rows.scan(T0).opportunities == from_quotes.scan(T0).opportunities
