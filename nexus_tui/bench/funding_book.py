@@ -13,6 +13,8 @@ works on every row), which is the steady state a running desk spends its time in
                               also validated by the secondary source; traced with tracemalloc
                               (MB retained)                        goal ≤ 150 MB
 * funding_book.snapshot       quotes() for the screens (7,200 BookQuotes, ages and flags)
+* funding_book.scan_rows      scan_rows() for the opportunity scanner after a full refresh (every
+                              row rebuilt; `unchanged_median_ms`: a second call, every row kept)
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ def warm_book(feed: DeskFeed, clock: ManualClock, hours: int) -> FundingBook:
     return book
 
 
-def _summary(samples: list[tuple[float, float]], goal_ms: float, **extra: float | str) -> BenchResult:
+def _summary(samples: list[tuple[float, float]], goal_ms: float | None, **extra: float | str) -> BenchResult:
     wall = summarize([wall for wall, _ in samples], goal_ms)
     cpu_ms = round(statistics.median(cpu for _, cpu in samples), 3)
     return BenchResult(wall.median_ms, wall.p95_ms, goal_ms, "ms", {"cpu_median_ms": cpu_ms, **extra})
@@ -176,6 +178,26 @@ def snapshot() -> BenchResult:
         if i >= 2:
             samples.append(sample)
     return _summary(samples, 50, quotes=len(book.quotes()))
+
+
+@bench("funding_book.scan_rows", goal_ms=None, description="scan_rows() of 7,200 pairs for the scanner")
+def scan_rows() -> BenchResult:
+    feed = DeskFeed()
+    clock = ManualClock(START)
+    book = warm_book(feed, clock, hours=2)
+    rebuilt: list[tuple[float, float]] = []
+    unchanged: list[float] = []
+    for i in range(22):
+        clock.advance(REFRESH_EVERY_S)
+        book.ingest(feed.rows(clock.now()))
+        first = measure(book.scan_rows)
+        again = measure(book.scan_rows)
+        if i >= 2:
+            rebuilt.append(first)
+            unchanged.append(again[0])
+    return _summary(
+        rebuilt, None, rows=len(book.scan_rows()), unchanged_median_ms=round(statistics.median(unchanged), 3)
+    )
 
 
 @bench("funding_book.memory_7d", goal_ms=150, unit="MB", description="book with 7 days of hourly history")

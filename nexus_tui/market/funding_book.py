@@ -153,8 +153,11 @@ class _Series:
         "primary",
         "primary_ts",
         "quote",
+        "scan_from",
+        "scan_inputs",
         "scan_row",
         "scan_source",
+        "scan_until",
         "secondary",
         "secondary_ts",
         "symbol",
@@ -182,6 +185,10 @@ class _Series:
         self.judged_bucket = -1
         self.scan_row: LegRow | None = None  # scan_rows' row, kept while `scan_source` is shown
         self.scan_source: FundingRate | None = None
+        # What scan_row was worked out from, and the clock span it stays right for unchanged.
+        self.scan_inputs: tuple[object, ...] = ()
+        self.scan_from = math.inf
+        self.scan_until = -math.inf
 
 
 class FundingBook:
@@ -603,16 +610,25 @@ class FundingBook:
     def scan_rows(self) -> list[LegRow]:
         """What `quotes()` shows, as the opportunity scanner reads it: one LegRow per pair,
         kept and handed out again (the same object) until the row shown or its flags change,
-        so the scanner passes over unchanged pairs by identity and converts nothing."""
+        so the scanner passes over unchanged pairs by identity and converts nothing.
+
+        Called on every fold-in of the scanner (on the event loop), so a pair whose inputs are
+        the same objects as when its row was built, and whose ages have crossed no threshold
+        since, is not worked out again."""
         now_s = self._clock.now().timestamp()
+        stale_after = self.stale_after_s
+        down = self._down
         out = []
-        shown_of = self._shown
         for st in self._series.values():
-            shown = shown_of(st, now_s)
+            kept = st.scan_row
+            inputs = (st.primary, st.secondary, st.verdict, st.jump, st.venue in down)
+            if kept is not None and st.scan_inputs == inputs and st.scan_from <= now_s <= st.scan_until:
+                out.append(kept)
+                continue
+            shown = self._shown(st, now_s)
             if shown is None:
                 continue
             row, _, flags = shown
-            kept = st.scan_row
             if kept is None or st.scan_source is not row or kept.flags is not flags:
                 kept = st.scan_row = leg_row(
                     st.venue,
@@ -627,6 +643,15 @@ class FundingBook:
                     row.source,
                 )
                 st.scan_source = row
+            # What is shown changes with time only where an age crosses stale_after_s.
+            until = math.inf
+            for ts in (st.primary_ts, st.secondary_ts):
+                edge = ts + stale_after
+                if now_s <= edge < until:
+                    until = edge
+            st.scan_inputs = inputs
+            st.scan_from = now_s
+            st.scan_until = until
             out.append(kept)
         return out
 

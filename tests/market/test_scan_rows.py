@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import astuple
 from datetime import timedelta
 from decimal import Decimal
@@ -74,3 +75,25 @@ def test_a_scanner_fed_the_kept_rows_sees_no_change_and_ranks_as_from_the_quotes
     from_quotes.update_quotes(book.quotes())
     assert [astuple(r) for r in from_rows.rows()] == [astuple(r) for r in from_quotes.rows()]
     assert from_rows.scan(T0).opportunities == from_quotes.scan(T0).opportunities
+
+
+def test_the_kept_rows_always_say_what_a_fresh_conversion_of_the_quotes_says() -> None:
+    """Random writes and clock moves (primary and secondary rows, venue down and back, ages
+    crossing stale_after_s both ways round): scan_rows never hands out a row that is out of date."""
+    rng = random.Random(5)
+    clock = ManualClock(T0)
+    book = FundingBook(clock, stale_after_s=60)
+    venues = ["sim:binance", "sim:okx", "hyperliquid"]
+    for _ in range(300):
+        action = rng.random()
+        venue = rng.choice(venues)
+        if action < 0.45:
+            source = FundingSource.SECONDARY if rng.random() < 0.3 else FundingSource.EXCHANGE
+            value = Decimal(rng.randint(-30, 30)) / 100_000
+            book.ingest([rate(value, venue=venue, ts=clock.now(), source=source)])
+        elif action < 0.55:
+            book.mark_venue_down(venue, rng.random() < 0.5)
+        else:
+            clock.advance(rng.choice([1, 20, 59, 60, 61, 90]))
+        expected = [astuple(to_leg_row(q)) for q in book.quotes()]
+        assert [astuple(r) for r in book.scan_rows()] == expected
