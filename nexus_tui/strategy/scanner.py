@@ -136,7 +136,7 @@ class Scanner:
                     dirty.add(old.base)
                     changed += 1
                 continue
-            row = to_leg_row(quote)
+            row = quote if type(quote) is LegRow else to_leg_row(quote)
             base = row.base
             if old is not None and old.base != base:
                 by_base[old.base].pop(key, None)
