@@ -23,11 +23,18 @@ from nexus_tui.strategy.constraints import (
     min_apr_failure,
     spread_failure,
 )
-from nexus_tui.strategy.context import LegGate, ScanContext
+from nexus_tui.strategy.context import PASS, LegGate, ScanContext
 from nexus_tui.strategy.costs import MarketCosts, borrow_cost_usd
 from nexus_tui.strategy.models import LegRow, OpportunityType
 from nexus_tui.strategy.params import StrategyParams
-from nexus_tui.strategy.schedule import MS_PER_HOUR, Flow, break_even_hours, scheduled_funding
+from nexus_tui.strategy.schedule import (
+    MS_PER_HOUR,
+    Flow,
+    break_even_from,
+    break_even_hours,
+    hours_to_ms,
+    scheduled_funding,
+)
 from nexus_tui.strategy.venues import is_dex
 
 PENDING = -1.0  # break-even not worked out (the pipeline stopped before it)
@@ -157,6 +164,19 @@ def _mark_price(row: LegRow | SpotRow) -> Decimal | None:
     return row.mark_price if isinstance(row, LegRow) else None
 
 
+_tuple_new = tuple.__new__
+_CAP_MS: dict[Decimal, int] = {}  # break-even cap in hours -> milliseconds (hours_to_ms)
+
+
+def _cap_ms(cap: Decimal) -> int:
+    ms = _CAP_MS.get(cap)
+    if ms is None:
+        if len(_CAP_MS) > 4096:  # type E windows vary: keep the cache bounded
+            _CAP_MS.clear()
+        ms = _CAP_MS[cap] = hours_to_ms(cap)
+    return ms
+
+
 def _judged(
     ctx: ScanContext,
     kind: OpportunityType,
@@ -169,6 +189,7 @@ def _judged(
     second_costs: MarketCosts,
     second_gate: LegGate,
     flows: tuple[Flow, ...],
+    rates_f: tuple[float, ...],
     hold_hours: Decimal,
     gross: Decimal,
     net: Decimal,
@@ -182,6 +203,7 @@ def _judged(
     capture_ts: datetime | None = None,
 ) -> Candidate:
     """The costed trade's verdict and its Candidate, `first` on the long side when `first_long`.
+    `rates_f`: each flow's per_settlement as a float.
 
     `price` is only asked when the pipeline runs (the entry gap), as it stops early for most."""
     if first_long:
@@ -190,60 +212,98 @@ def _judged(
     else:
         long_row, long_costs, long_gate = second, second_costs, second_gate
         short_row, short_costs, short_gate = first, first_costs, first_gate
-    hard, ineligible = _verdict(
-        ctx,
-        long_row.venue,
-        long_gate,
-        long_costs,
-        short_row.venue,
-        short_gate,
-        short_costs,
-        delta,
-        extra_hard,
-    )
-    filtered: str | None = None
+    p = ctx.params
+    filtered: str | None
     break_even: float | None = PENDING
-    if not hard and not ineligible:
-        filtered, break_even = _pipeline(
+    if (
+        long_gate is PASS
+        and short_gate is PASS
+        and long_costs.long_ok
+        and short_costs.short_ok
+        and not extra_hard
+        and delta > p.min_funding_delta_hourly
+    ):
+        # The usual case, the same verdict in fewer steps: both gates pass, and each market's own
+        # verdict (MarketCosts.long_ok / short_ok: depth against the larger of the depth and
+        # liquidity multiples, spread, entry slippage) passes the depth constraint and the
+        # pipeline's spread and liquidity filters; the rest of the pipeline runs in its order.
+        hard: tuple[str, ...] = ()
+        ineligible: tuple[str, ...] = ()
+        filtered = entry_gap_failure(long_row.venue, price(long_row), short_row.venue, price(short_row), p)
+        if filtered is None:
+            if net < p.min_net_apr:
+                filtered = min_apr_failure(net, p)
+            elif ev < p.min_expected_value_usd:
+                filtered = expected_value_failure(ev, hold_hours, p)
+            else:
+                break_even = break_even_from(
+                    fixed,
+                    long_costs.round_trip_f + short_costs.round_trip_f,
+                    flows,
+                    rates_f,
+                    borrow_apr / HOURS_PER_YEAR if borrow_apr else ZERO,
+                    _cap_ms(break_even_cap(p, hold_hours)),
+                )
+                filtered = break_even_failure(break_even, p)
+    else:
+        hard, ineligible = _verdict(
             ctx,
             long_row.venue,
             long_gate,
             long_costs,
-            price(long_row),
             short_row.venue,
             short_gate,
             short_costs,
-            price(short_row),
-            net,
-            ev,
-            hold_hours,
-            fixed,
-            flows,
-            borrow_apr / HOURS_PER_YEAR,
+            delta,
+            extra_hard,
         )
-    return Candidate(
-        kind,
-        long_row,
-        short_row,
-        long_costs,
-        short_costs,
-        flows,
-        hold_hours,
-        gross,
-        net,
-        float(net),
-        funding,
-        fixed,
-        borrow_apr,
-        borrow_usd,
-        ev,
-        break_even,
-        delta,
-        hard,
-        ineligible,
-        filtered,
-        capture_ts,
+        filtered = None
+        if not hard and not ineligible:
+            filtered, break_even = _pipeline(
+                ctx,
+                long_row.venue,
+                long_gate,
+                long_costs,
+                price(long_row),
+                short_row.venue,
+                short_gate,
+                short_costs,
+                price(short_row),
+                net,
+                ev,
+                hold_hours,
+                fixed,
+                flows,
+                borrow_apr / HOURS_PER_YEAR,
+            )
+    # Positional, in Candidate's field order (built for every pair costed).
+    cand: Candidate = _tuple_new(
+        Candidate,
+        (
+            kind,
+            long_row,
+            short_row,
+            long_costs,
+            short_costs,
+            flows,
+            hold_hours,
+            gross,
+            net,
+            float(net),
+            funding,
+            fixed,
+            borrow_apr,
+            borrow_usd,
+            ev,
+            break_even,
+            delta,
+            hard,
+            ineligible,
+            filtered,
+            capture_ts,
+        ),
     )
+    return cand
 
 
 def cost_cross(ctx: ScanContext, long: LegRow, short: LegRow) -> Candidate:
@@ -274,6 +334,7 @@ def cost_cross(ctx: ScanContext, long: LegRow, short: LegRow) -> Candidate:
         short_costs,
         short_gate,
         flows,
+        (short.rate_f, -long.rate_f),
         p.horizon_hours,
         gross,
         net,
@@ -336,6 +397,7 @@ def cost_spot_perp(ctx: ScanContext, perp: LegRow, spot: SpotRow) -> Candidate:
         spot_costs,
         spot_gate,
         flows,
+        (abs(perp.rate_f),),
         p.horizon_hours,
         gross,
         net,
@@ -364,12 +426,14 @@ def cost_temporal(
     hedge_costs = ctx.costs(hedge.venue, hedge.symbol)
     capture_gate = ctx.gate(capture)
     flows: tuple[Flow, ...] = (Flow(abs(capture.rate), ctx.schedule(capture)),)
+    rates_f: tuple[float, ...] = (abs(capture.rate_f),)
     borrow_apr = ZERO
     extra_hard: tuple[str, ...] = ()
     if isinstance(hedge, LegRow):
         hedge_gate = ctx.gate(hedge)
         # The hedge is long when the capture is short: it pays its rate (receives a negative one).
         flows += (Flow(-hedge.rate if capture_short else hedge.rate, ctx.schedule(hedge)),)
+        rates_f += (-hedge.rate_f if capture_short else hedge.rate_f,)
     else:
         hedge_gate = ctx.spot_gate(hedge.venue, hedge.symbol, hedge.base)
         if not capture_short:
@@ -397,6 +461,7 @@ def cost_temporal(
         hedge_costs,
         hedge_gate,
         flows,
+        rates_f,
         hold_hours,
         gross,
         net,

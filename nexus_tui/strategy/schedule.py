@@ -102,21 +102,56 @@ def break_even_hours(
     """
     if fixed_cost <= 0:
         return 0.0
-    max_ms = hours_to_ms(max_hours)
-    carry_ms = float(carry_per_hour) / MS_PER_HOUR
+    rates = [float(r) for r, _ in flows]
+    return break_even_from(
+        fixed_cost, float(fixed_cost), flows, rates, carry_per_hour, hours_to_ms(max_hours)
+    )
+
+
+def break_even_from(
+    fixed_cost: Decimal,
+    fixed_f: float,
+    flows: Sequence[Flow],
+    rates_f: Sequence[float],
+    carry_per_hour: Decimal,
+    max_ms: int,
+) -> float | None:
+    """break_even_hours with the floats the caller already has: `fixed_f` and `rates_f` (each
+    flow's per_settlement) within a few ulps of the Decimals, and the cap in milliseconds.
+
+    The floats only bound and screen the settlements; each answer is decided in Decimal, so it is
+    the same settlement whatever the floats' last bits."""
+    if fixed_cost <= 0:
+        return 0.0
+    carry_ms = float(carry_per_hour) / MS_PER_HOUR if carry_per_hour else 0.0
     rate_ms = -carry_ms  # average accrual per millisecond
     upper = 0.0  # funding(t) <= rate_ms * t + upper for every t
     lower = 0.0  # funding(t) >= rate_ms * t + lower once every leg has settled once
     last_first = 0
-    for per_settlement, schedule in flows:
-        r = float(per_settlement)
-        rate_ms += r / schedule.interval_ms
-        phase = -r * schedule.first_ms / schedule.interval_ms
-        upper += phase + max(r, 0.0)
-        lower += phase + min(r, 0.0)
-        last_first = max(last_first, schedule.first_ms)
-    fixed = float(fixed_cost)
-    slack = max((s.interval_ms for _, s in flows), default=MS_PER_HOUR)
+    slack = 0
+    legs: list[tuple[float, int, int]] = []
+    # Between two settlements that pay, funding only falls (payments, carry): the line is
+    # first crossed at a settlement of a leg that receives.
+    paying: list[tuple[int, int]] = []
+    for (per_settlement, (first, interval, _)), r in zip(flows, rates_f, strict=True):
+        rate_ms += r / interval
+        phase = -r * first / interval
+        if r > 0.0:
+            upper += phase + r
+            lower += phase
+        else:
+            upper += phase
+            lower += phase + r
+        if first > last_first:
+            last_first = first
+        if interval > slack:
+            slack = interval
+        legs.append((r, first, interval))
+        if per_settlement > 0:
+            paying.append((first, interval))
+    if not legs:
+        slack = MS_PER_HOUR
+    fixed = fixed_f
     if rate_ms > 0:
         start = max(0, int((fixed - upper) / rate_ms) - slack)
         end = max(last_first, int((fixed - lower) / rate_ms)) + slack
@@ -125,32 +160,33 @@ def break_even_hours(
         end = max_ms if rate_ms == 0 else min(max_ms, int((upper - fixed) / -rate_ms) + slack)
     else:
         return None
-    end = min(end, max_ms)
+    if end > max_ms:
+        end = max_ms
     if start > end:
         return None
-    floats = [(float(r), s) for r, s in flows]
     near = fixed - 1e-12  # floats find the settlement; Decimal decides it
-    # Between two settlements that pay, funding only falls (payments, carry): the line is
-    # first crossed at a settlement of a leg that receives.
-    paying = [f for f in flows if f.per_settlement > 0]
-    for t in _settlement_times(paying, start, end):
+    for t in _paying_times(paying, start, end):
         collected_f = -carry_ms * t
-        for r, schedule in floats:
-            collected_f += r * schedule.count(t)
+        for r, first, interval in legs:
+            if t >= first:
+                collected_f += r * ((t - first) // interval + 1)
         if collected_f >= near:
-            collected = scheduled_funding(flows, t) - carry_per_hour * t / MS_PER_HOUR
+            collected = scheduled_funding(flows, t)
+            if carry_per_hour:
+                collected -= carry_per_hour * t / MS_PER_HOUR
             if collected >= fixed_cost:
                 return t / MS_PER_HOUR
     return None
 
 
-def _settlement_times(flows: Sequence[Flow], start: int, end: int) -> list[int]:
-    times: set[int] = set()
-    for _, schedule in flows:
-        first, step = schedule.first_ms, schedule.interval_ms
+def _paying_times(paying: Sequence[tuple[int, int]], start: int, end: int) -> Sequence[int]:
+    """The settlement times of `paying` (first, interval) in [start, end], in order."""
+    if len(paying) == 1:
+        first, step = paying[0]
         k = 0 if start <= first else -((first - start) // step)  # ceil((start - first) / step)
-        t = first + k * step
-        while t <= end:
-            times.add(t)
-            t += step
+        return range(first + k * step, end + 1, step)
+    times: set[int] = set()
+    for first, step in paying:
+        k = 0 if start <= first else -((first - start) // step)
+        times.update(range(first + k * step, end + 1, step))
     return sorted(times)
