@@ -30,6 +30,7 @@ from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.schedule import (
     MS_PER_HOUR,
     Flow,
+    Schedule,
     break_even_from,
     break_even_hours,
     hours_to_ms,
@@ -308,16 +309,44 @@ def _judged(
 
 def cost_cross(ctx: ScanContext, long: LegRow, short: LegRow) -> Candidate:
     """Type B (or C with a DEX leg): perp long on `long`, perp short on `short`, held over the horizon."""
+    return cost_cross_with(
+        ctx,
+        long,
+        short,
+        ctx.costs(long.venue, long.symbol),
+        ctx.costs(short.venue, short.symbol),
+        ctx.schedule(long),
+        ctx.schedule(short),
+    )
+
+
+def cost_cross_with(
+    ctx: ScanContext,
+    long: LegRow,
+    short: LegRow,
+    long_costs: MarketCosts,
+    short_costs: MarketCosts,
+    long_schedule: Schedule,
+    short_schedule: Schedule,
+) -> Candidate:
+    """cost_cross with each market's costs and schedule (ctx.costs, ctx.schedule) already at hand,
+    as the pruned search has them from its screen."""
     p = ctx.params
-    long_costs = ctx.costs(long.venue, long.symbol)
-    short_costs = ctx.costs(short.venue, short.symbol)
-    long_gate, short_gate = ctx.gate(long), ctx.gate(short)
     delta = short.rate_hourly - long.rate_hourly
     gross = delta * HOURS_PER_YEAR
     fixed = long_costs.round_trip + short_costs.round_trip
     net = gross - fixed * HOURS_PER_YEAR / p.horizon_hours
-    flows = (Flow(short.rate, ctx.schedule(short)), Flow(-long.rate, ctx.schedule(long)))
-    funding = scheduled_funding(flows, ctx.horizon_ms)
+    long_receives = -long.rate
+    flows = (_tuple_new(Flow, (short.rate, short_schedule)), _tuple_new(Flow, (long_receives, long_schedule)))
+    # scheduled_funding(flows, horizon) in line, the same sum in the same order
+    horizon = ctx.horizon_ms
+    funding = ZERO
+    first, interval, _ = short_schedule
+    if horizon >= first:
+        funding += short.rate * ((horizon - first) // interval + 1)
+    first, interval, _ = long_schedule
+    if horizon >= first:
+        funding += long_receives * ((horizon - first) // interval + 1)
     ev = (funding - fixed) * p.size_usd
     kind = (
         OpportunityType.CEX_DEX if is_dex(long.venue) or is_dex(short.venue) else OpportunityType.CROSS_PERP
@@ -329,10 +358,10 @@ def cost_cross(ctx: ScanContext, long: LegRow, short: LegRow) -> Candidate:
         True,
         long,
         long_costs,
-        long_gate,
+        ctx.gate(long),
         short,
         short_costs,
-        short_gate,
+        ctx.gate(short),
         flows,
         (short.rate_f, -long.rate_f),
         p.horizon_hours,

@@ -26,11 +26,13 @@ from nexus_tui.strategy.candidates import (
     Candidate,
     SpotRow,
     cost_cross,
+    cost_cross_with,
     cost_spot_perp,
     cost_temporal,
     spot_symbol_for,
 )
 from nexus_tui.strategy.context import BLOCKING_FLAGS, PASS, ScanContext
+from nexus_tui.strategy.costs import MarketCosts
 from nexus_tui.strategy.models import LegRow, Opportunity
 from nexus_tui.strategy.schedule import Schedule
 from nexus_tui.strategy.venues import USD_STABLECOINS
@@ -208,21 +210,30 @@ def best_cross(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
     # Descending; a stable sort keeps the asset's row order among exact ties.
     shorts = sorted(legs, key=_BY_A, reverse=True)
     longs = sorted(legs, key=_BY_B, reverse=True)
-    screen = Screen(ctx)
-    floor = screen.floor
+    # Screen.cross's thresholds, and Screen.cross in line below (same floats, same tests), so
+    # the costs and schedules it looks up go on to the costing.
+    k = ctx.apr_per_cost
+    floor = ctx.min_net_apr_f - MARGIN_APR
+    delta_floor = ctx.min_delta_hourly_f - MARGIN_HOURLY
+    size = ctx.size_f
+    min_ev = ctx.min_ev_f - MARGIN_USD
+    horizon = ctx.horizon_ms
+    max_break_even_ms = ctx.max_break_even_hours_f * 3_600_000 + 1.0
+    costs = ctx.costs
+    schedule = ctx.schedule
     best: Candidate | None = None
     best_net = NO_BEST
     threshold = floor  # a bound must reach this (and exceed the best by EPS) to be worth a look
     costed = 0
     top_b = longs[0][4]
     cost_floor = ctx.cost_floor
-    k = ctx.apr_per_cost
     for s in shorts:
         a = s[3]
         if a + top_b < threshold:
             break
         short = s[0]
         a_tight = NO_BEST  # a with the book's touch as well as fees: worked out when needed
+        sc: MarketCosts | None = None
         for g in longs:
             bound = a + g[4]
             if bound < threshold:
@@ -237,9 +248,25 @@ def best_cross(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
                 a_tight = s[2] - cost_floor(short.venue, short.symbol) * k
             if a_tight + (-g[2] - cost_floor(long.venue, long.symbol) * k) + EPS < threshold:
                 continue
-            if not screen.cross(long, short, best_net):
+            delta = short.hourly - long.hourly
+            if delta <= delta_floor:
                 continue
-            cand = cost_cross(ctx, long, short)
+            lc = costs(long.venue, long.symbol)
+            if sc is None:
+                sc = costs(short.venue, short.symbol)
+            if not (lc.long_ok and sc.short_ok):
+                continue
+            rt = lc.round_trip_f + sc.round_trip_f
+            net = delta * HOURS_PER_YEAR_F - rt * k
+            if net < floor or net < best_net - MARGIN_APR:
+                continue
+            ss, ls = schedule(short), schedule(long)
+            funding = short.rate_f * ss.count(horizon) - long.rate_f * ls.count(horizon)
+            if (funding - rt) * size < min_ev:
+                continue
+            if earliest_break_even_ms(rt, ((short.rate_f, ss), (-long.rate_f, ls))) > max_break_even_ms:
+                continue
+            cand = cost_cross_with(ctx, long, short, lc, sc, ls, ss)
             costed += 1
             if cand.viable and cand.net_apr_f > best_net:
                 best, best_net = cand, cand.net_apr_f
