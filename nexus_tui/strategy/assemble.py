@@ -22,6 +22,7 @@ from nexus_tui.strategy.models import (
     UosParts,
 )
 from nexus_tui.strategy.predictor import pair_outlook
+from nexus_tui.strategy.schedule import MS_PER_HOUR
 from nexus_tui.strategy.scoring import ScoreInputs, uos, venue_reliability
 from nexus_tui.strategy.venues import is_dex
 
@@ -121,10 +122,23 @@ def _outlook(ctx: ScanContext, cand: Candidate) -> Outlook:
         short.interval_hours if short else None,
         ctx.prediction(long) if long else None,
         long.interval_hours if long else None,
-        float(p.min_funding_delta_hourly),
-        float(p.max_hold_hours),
+        ctx.min_delta_hourly_f,  # float(p.min_funding_delta_hourly)
+        _float(p.max_hold_hours),
         p.prediction_confidence_threshold,
     )
+
+
+_FLOATS: dict[Decimal, float] = {}
+
+
+def _float(x: Decimal) -> float:
+    """float(x) for a parameter, converted once (a Decimal's float goes through its text)."""
+    f = _FLOATS.get(x)
+    if f is None:
+        if len(_FLOATS) > 256:
+            _FLOATS.clear()
+        f = _FLOATS[x] = float(x)
+    return f
 
 
 def _flags(ctx: ScanContext, cand: Candidate, outlook: Outlook, legs: tuple[Leg, Leg]) -> frozenset[str]:
@@ -162,8 +176,12 @@ def _flags(ctx: ScanContext, cand: Candidate, outlook: Outlook, legs: tuple[Leg,
 
 def _wait_hours(cand: Candidate) -> float:
     """Hours to the next settlement of the leg that pays the most per settlement."""
-    best = max(cand.flows, key=lambda f: f.per_settlement)
-    return best.schedule.first_hours
+    flows = cand.flows
+    best = flows[0]
+    for flow in flows[1:]:  # max(): the first of equal ones
+        if flow.per_settlement > best.per_settlement:
+            best = flow
+    return best.schedule.first_ms / MS_PER_HOUR
 
 
 def _score(
@@ -181,7 +199,9 @@ def _score(
             slippage = float(max(lc.buy_slippage, sc.sell_slippage))
     long_reliability = _reliability(ctx, cand.long, legs[0])
     short_reliability = _reliability(ctx, cand.short, legs[1])
-    hold = float(cand.hold_hours)
+    hold = (
+        ctx.horizon_f if temporal is False and cand.hold_hours is p.horizon_hours else float(cand.hold_hours)
+    )
     inputs: ScoreInputs = _tuple_new(
         ScoreInputs,
         (
@@ -237,31 +257,35 @@ def assemble(ctx: ScanContext, cand: Candidate) -> Opportunity:
     else:
         oldest = long_seen
     assert oldest is not None  # every trade has a perp leg
+    # Positional, in Opportunity's field order: id, type, base, symbol, long, short, size_usd,
+    # hold_hours, gross_apr, net_apr, expected_value_usd, funding_usd, break_even_hours, costs,
+    # uos, uos_parts, outlook, flags, reasons, hard_fail, state, as_of, fresh_until, basis,
+    # capture_ts, detected_at.
     return Opportunity(
-        id=opp_id,
-        type=cand.type,
-        base=base,
-        symbol=_symbol(cand),
-        long=legs[0],
-        short=legs[1],
-        size_usd=p.size_usd,
-        hold_hours=cand.hold_hours,
-        gross_apr=cand.gross_apr,
-        net_apr=cand.net_apr,
-        expected_value_usd=cand.ev_usd,
-        funding_usd=cand.funding * p.size_usd,
-        break_even_hours=cand.break_even,
-        costs=costs,
-        uos=0.0 if cand.hard else round(parts.total, 2),
-        uos_parts=parts,
-        outlook=outlook,
-        flags=_flags(ctx, cand, outlook, legs),
-        reasons=cand.reasons,
-        hard_fail=bool(cand.hard),
-        state=OpportunityState.SCORED if costs.walked_books else OpportunityState.DETECTED,
-        as_of=ctx.now,
-        fresh_until=oldest + ctx.max_age,
-        basis=basis,
-        capture_ts=cand.capture_ts,
-        detected_at=ctx.first_seen(opp_id) or ctx.now,
+        opp_id,
+        cand.type,
+        base,
+        _symbol(cand),
+        legs[0],
+        legs[1],
+        p.size_usd,
+        cand.hold_hours,
+        cand.gross_apr,
+        cand.net_apr,
+        cand.ev_usd,
+        cand.funding * p.size_usd,
+        cand.break_even,
+        costs,
+        0.0 if cand.hard else round(parts.total, 2),
+        parts,
+        outlook,
+        _flags(ctx, cand, outlook, legs),
+        cand.reasons,
+        bool(cand.hard),
+        OpportunityState.SCORED if costs.walked_books else OpportunityState.DETECTED,
+        ctx.now,
+        oldest + ctx.max_age,
+        basis,
+        cand.capture_ts,
+        ctx.first_seen(opp_id) or ctx.now,
     )

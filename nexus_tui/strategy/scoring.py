@@ -7,6 +7,7 @@ of its range: unknown is neither good nor bad, and it is flagged on the opportun
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import NamedTuple
 
 from nexus_tui.core.models import HealthState, VenueHealth
@@ -159,33 +160,43 @@ class ScoreInputs(NamedTuple):
 def uos(inputs: ScoreInputs, params: StrategyParams) -> UosParts:
     """The four parts. The return part uses the net APR at the expected (predicted) spread."""
     expected_net_apr = inputs.net_apr + (inputs.spread_expected_hourly - inputs.spread_now_hourly) * 8760.0
-    return UosParts(
-        return_=return_score(
-            expected_net_apr,
-            params.benchmark_apr,
-            inputs.persistence_hours,
-            inputs.horizon_hours,
-            inputs.confidence,
-            inputs.win_rate,
-        ),
-        risk=risk_score(
-            inputs.spread_now_hourly,
-            inputs.spread_stdev_hourly,
-            inputs.basis,
-            inputs.stablecoin_mixed,
-            params.max_basis,
-            params.stablecoin_basis_risk,
-            params.leverage,
-            params.price_daily_vol,
-        ),
-        execution=execution_score(
-            inputs.depth_ratio, inputs.slippage, float(params.max_slippage), inputs.reliability
-        ),
-        timing=timing_score(
-            inputs.wait_hours,
-            inputs.spread_now_hourly,
-            inputs.spread_expected_hourly,
-            params.optimal_entry_window_hours,
-            params.min_entry_lead_hours,
+    max_slippage = _FLOATS.get(params.max_slippage)
+    if max_slippage is None:
+        max_slippage = _FLOATS[params.max_slippage] = float(params.max_slippage)
+    # Positional, in UosParts' field order (return_, risk, execution, timing): one per opportunity.
+    parts: UosParts = _tuple_new(
+        UosParts,
+        (
+            return_score(
+                expected_net_apr,
+                params.benchmark_apr,
+                inputs.persistence_hours,
+                inputs.horizon_hours,
+                inputs.confidence,
+                inputs.win_rate,
+            ),
+            risk_score(
+                inputs.spread_now_hourly,
+                inputs.spread_stdev_hourly,
+                inputs.basis,
+                inputs.stablecoin_mixed,
+                params.max_basis,
+                params.stablecoin_basis_risk,
+                params.leverage,
+                params.price_daily_vol,
+            ),
+            execution_score(inputs.depth_ratio, inputs.slippage, max_slippage, inputs.reliability),
+            timing_score(
+                inputs.wait_hours,
+                inputs.spread_now_hourly,
+                inputs.spread_expected_hourly,
+                params.optimal_entry_window_hours,
+                params.min_entry_lead_hours,
+            ),
         ),
     )
+    return parts
+
+
+_tuple_new = tuple.__new__
+_FLOATS: dict[Decimal, float] = {}  # a parameter's float, converted once (through its text)
