@@ -160,7 +160,8 @@ def _flags(ctx: ScanContext, cand: Candidate, outlook: Outlook, legs: tuple[Leg,
         if (row.venue, row.symbol) not in ctx.tickers:
             flags.add("volume_unknown")
         if isinstance(row, LegRow):
-            flags.update(f for f in row.flags if f != "stale")
+            if row.flags:  # usually empty: no generator then
+                flags.update(f for f in row.flags if f != "stale")
             if ctx.schedule(row).assumed:
                 flags.add("schedule_assumed")
     if cand.type is not OpportunityType.TEMPORAL:

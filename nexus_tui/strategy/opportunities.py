@@ -94,15 +94,17 @@ def usable_legs(ctx: ScanContext, perps: Sequence[LegRow]) -> list[Leg]:
     market_ok = ctx.caches.market_ok
     k = ctx.apr_per_cost
     now_ms = ctx.now_ms
+    append = out.append
     for r in perps:
         if r.observed_at < stale_before or (r.flags and not BLOCKING_FLAGS.isdisjoint(r.flags)):
             continue
-        ok = venue_ok.get(r.venue)
+        venue = r.venue
+        ok = venue_ok.get(venue)
         if ok is None:
-            ok = ctx.venue_passes(r.venue)
+            ok = ctx.venue_passes(venue)
         if not ok:
             continue
-        key = (r.venue, r.symbol)
+        key = (venue, r.symbol)
         ok = market_ok.get(key)
         if ok is None:
             ok = ctx.market_passes(key, r.base)
@@ -110,17 +112,18 @@ def usable_legs(ctx: ScanContext, perps: Sequence[LegRow]) -> list[Leg]:
             continue
         fee = fee_bounds.get(key)
         if fee is None:
-            fee = fee_bound(r.venue, r.symbol)
+            fee = fee_bound(venue, r.symbol)
         yearly = r.hourly * HOURS_PER_YEAR_F
         fee_apr = fee * k
         interval = r.interval_hours * 3_600_000
-        if r.next_ms is None:
+        next_ms = r.next_ms
+        if next_ms is None:
             first = ctx.schedule(r).first_ms
         else:
-            first = r.next_ms - now_ms
+            first = next_ms - now_ms
             if first <= 0:
                 first += (-first // interval + 1) * interval
-        out.append((r, fee, yearly, yearly - fee_apr, -yearly - fee_apr, first, interval))
+        append((r, fee, yearly, yearly - fee_apr, -yearly - fee_apr, first, interval))
     return out
 
 
@@ -332,12 +335,13 @@ def best_spot_perp(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
     best_net = NO_BEST
     costed = 0
     screen = Screen(ctx)
+    floor = screen.floor
     for bound, _, perp, spot, borrow in options:
-        if bound < screen.floor or bound <= best_net + EPS:
+        if bound < floor or bound <= best_net + EPS:
             break
         floors = ctx.cost_floor(perp.venue, perp.symbol) + ctx.cost_floor(spot.venue, spot.symbol)
         tight = abs(perp.hourly) * HOURS_PER_YEAR_F - floors * k - borrow
-        if tight + EPS < screen.floor or tight <= best_net:
+        if tight + EPS < floor or tight <= best_net:
             continue  # as best_cross: below on the cost floors, so below on its costs
         if not screen.spot_perp(perp, spot, borrow, best_net):
             continue
@@ -452,8 +456,9 @@ def evaluate_base(
         best_spot_perp(ctx, legs) if p.spot_perp and spot_perp else NOTHING,
         best_temporal(ctx, legs) if p.temporal and temporal else NOTHING,
     )
-    viable = tuple(assemble(ctx, s.best) for s in searches if s.best is not None)
-    return BaseResult(viable, sum(s.costed for s in searches), n_pairs(rows), recost_time(ctx, rows, legs))
+    viable = tuple([assemble(ctx, s.best) for s in searches if s.best is not None])
+    costed = searches[0].costed + searches[1].costed + searches[2].costed
+    return BaseResult(viable, costed, n_pairs(rows), recost_time(ctx, rows, legs))
 
 
 def nothing_possible(perps: Sequence[LegRow]) -> BaseResult:
@@ -569,7 +574,7 @@ def recost_time(ctx: ScanContext, perps: Sequence[LegRow], legs: Sequence[Leg] |
         seen = g[0].observed_at
         if oldest is None or seen < oldest:
             oldest = seen
-    due = ctx.now + timedelta(milliseconds=due_ms)
+    due = ctx.now + timedelta(0, 0, 0, due_ms)  # (days, seconds, microseconds, milliseconds)
     if oldest is not None and oldest + ctx.max_age < due:
         due = oldest + ctx.max_age
     return due
