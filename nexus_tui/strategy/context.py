@@ -9,10 +9,11 @@ depend on `now`, so they live for one scan only.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from nexus_tui.core.models import MarketInfo, MarketKind, OrderBook, Ticker, VenueHealth
@@ -23,6 +24,7 @@ from nexus_tui.strategy.constraints import (
     venue_failures,
 )
 from nexus_tui.strategy.costs import (
+    ROUND_TRIPS,
     Fees,
     MarketCosts,
     market_costs,
@@ -36,6 +38,8 @@ from nexus_tui.strategy.predictor import FundingModel, fit, predict_from
 from nexus_tui.strategy.schedule import Schedule, epoch_ms, hours_to_ms, schedule_from_ms, settlement_schedule
 
 MarketKey = tuple[str, str]
+_MAKER = attrgetter("maker_fee")
+_TAKER = attrgetter("taker_fee")
 HistorySource = Callable[[str, str], History]
 
 
@@ -252,17 +256,39 @@ class ScanContext:
         return found
 
     def _survey_spots(self) -> None:
-        venues: set[str] = set()
-        least = float("inf")
+        """Spot venues and the cheapest spot fee; on the way, every listed market's fee bound
+        (the screen reads one per perp), so it runs again whenever a listing changes."""
+        self._fee_bounds()
+        bounds = self.caches.fee_bound
         spot = MarketKind.SPOT
-        for key, market in self.markets.items():
-            if market.kind is spot:
-                venues.add(key[0])
-                bound = self.fee_bound(key[0], key[1])
-                if bound < least:
-                    least = bound
-        self.caches.spot_venues = frozenset(venues)
-        self.caches.least_spot_fee = least
+        spots = [key for key, market in self.markets.items() if market.kind is spot]
+        self.caches.spot_venues = frozenset([key[0] for key in spots])
+        self.caches.least_spot_fee = min([math.inf, *map(bounds.__getitem__, spots)])
+
+    def _fee_bounds(self) -> None:
+        """fee_bound of every listed market not yet known. Without fee overrides a market's fee
+        is its own (per_fill_fee): those are resolved by builtins, each distinct value converted
+        once (ROUND_TRIPS)."""
+        bounds = self.caches.fee_bound
+        markets = self.markets
+        if self.params.fee_overrides:
+            fee_bound = self.fee_bound
+            for key in markets:
+                if key not in bounds:
+                    fee_bound(key[0], key[1])
+            return
+        if bounds:
+            keys = [key for key in markets if key not in bounds]
+            listed: Iterable[MarketInfo] = map(markets.__getitem__, keys)
+        else:  # a first survey: every market, in order, without a lookup
+            keys = list(markets)
+            listed = markets.values()
+        per_fill = list(map(_MAKER if self.params.use_maker_fees else _TAKER, listed))
+        try:
+            found = list(map(ROUND_TRIPS.__getitem__, per_fill))
+        except KeyError:  # a fee not converted yet
+            found = list(map(round_trip_bound, per_fill))
+        bounds.update(zip(keys, found, strict=True))
 
     # -- time ----------------------------------------------------------------------------
     def schedule(self, row: LegRow) -> Schedule:
