@@ -204,14 +204,33 @@ class ScanContext:
         key = (venue, symbol)
         floor = self.caches.cost_floor.get(key)
         if floor is None:
-            known = self.caches.costs.get(key)
-            if known is not None:
-                floor = known.round_trip_f - FLOOR_MARGIN
+            floor = self.new_cost_floor(key)
+        return floor
+
+    def new_cost_floor(self, key: MarketKey) -> float:
+        """cost_floor of a market not in caches.cost_floor, which it is then. The screen asks this
+        of every market of an asset it may cross, so a quoted ticker (most markets have no book)
+        is read in line, as _touch reads it."""
+        caches = self.caches
+        known = caches.costs.get(key)
+        if known is not None:
+            floor = known.round_trip_f - FLOOR_MARGIN
+        else:
+            fee = caches.fee_bound.get(key)
+            if fee is None:
+                fee = self.fee_bound(key[0], key[1])
+            book = self.order_books.get(key)
+            ticker = self.tickers.get(key)
+            if book is None and ticker is not None and ticker.bid is not None and ticker.ask is not None:
+                bid = float(ticker.bid)
+                if bid > 0.0:
+                    ask = float(ticker.ask)
+                    floor = fee + ((ask - bid) / ((bid + ask) / 2.0) - FLOOR_MARGIN)
+                else:
+                    floor = fee + -FLOOR_MARGIN
             else:
-                floor = self.fee_bound(venue, symbol) + _touch(
-                    self.order_books.get(key), self.tickers.get(key)
-                )
-            self.caches.cost_floor[key] = floor
+                floor = fee + _touch(book, ticker)
+        caches.cost_floor[key] = floor
         return floor
 
     def costs(self, venue: str, symbol: str) -> MarketCosts:

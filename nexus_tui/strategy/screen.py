@@ -177,14 +177,15 @@ def _tight_cross(ctx: ScanContext, linear: list[LegRow], k: float) -> float:
     """max a + max b with each market's cost floor (fees and touch spread) in place of its fees:
     the bound best_cross skips a pair on before walking its books. Below the minimum APR (with
     the tie slack), every pair would be skipped."""
-    cost_floor = ctx.cost_floor
+    new_floor = ctx.new_cost_floor
     known = ctx.caches.cost_floor
     max_a = max_b = NO_BOUND
     for r in linear:
         yearly = r.hourly * HOURS_PER_YEAR_F
-        floor = known.get((r.venue, r.symbol))
+        key = (r.venue, r.symbol)
+        floor = known.get(key)
         if floor is None:
-            floor = cost_floor(r.venue, r.symbol)
+            floor = new_floor(key)
         cost_apr = floor * k
         a = yearly - cost_apr
         if a > max_a:
