@@ -23,7 +23,7 @@ from nexus_tui.strategy.models import (
 )
 from nexus_tui.strategy.predictor import pair_outlook
 from nexus_tui.strategy.schedule import MS_PER_HOUR
-from nexus_tui.strategy.scoring import ScoreInputs, uos, venue_reliability
+from nexus_tui.strategy.scoring import ScoreInputs, param_float, uos, venue_reliability
 from nexus_tui.strategy.venues import is_dex
 
 ZERO = Decimal(0)
@@ -123,22 +123,9 @@ def _outlook(ctx: ScanContext, cand: Candidate) -> Outlook:
         ctx.prediction(long) if long else None,
         long.interval_hours if long else None,
         ctx.min_delta_hourly_f,  # float(p.min_funding_delta_hourly)
-        _float(p.max_hold_hours),
+        param_float(p.max_hold_hours),
         p.prediction_confidence_threshold,
     )
-
-
-_FLOATS: dict[Decimal, float] = {}
-
-
-def _float(x: Decimal) -> float:
-    """float(x) for a parameter, converted once (a Decimal's float goes through its text)."""
-    f = _FLOATS.get(x)
-    if f is None:
-        if len(_FLOATS) > 256:
-            _FLOATS.clear()
-        f = _FLOATS[x] = float(x)
-    return f
 
 
 def _flags(ctx: ScanContext, cand: Candidate, outlook: Outlook, legs: tuple[Leg, Leg]) -> frozenset[str]:
