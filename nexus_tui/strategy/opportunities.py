@@ -142,24 +142,33 @@ class Screen:
         self.max_break_even_ms = ctx.max_break_even_hours_f * 3_600_000 + 1.0
 
     def cross(self, long: LegRow, short: LegRow, best_net: float) -> bool:
+        return self.cross_inputs(long, short, best_net) is not None
+
+    def cross_inputs(
+        self, long: LegRow, short: LegRow, best_net: float
+    ) -> tuple[MarketCosts, MarketCosts, Schedule, Schedule] | None:
+        """`cross`, giving what it looked up when the pair passes: (long costs, short costs,
+        long schedule, short schedule), the inputs cost_cross_with takes."""
         delta = short.hourly - long.hourly
         if delta <= self.delta_floor:
-            return False
+            return None
         costs = self.ctx.costs
         lc = costs(long.venue, long.symbol)
         sc = costs(short.venue, short.symbol)
         if not (lc.long_ok and sc.short_ok):
-            return False
+            return None
         rt = lc.round_trip_f + sc.round_trip_f
         net = delta * HOURS_PER_YEAR_F - rt * self.k
         if net < self.floor or net < best_net - MARGIN_APR:
-            return False
+            return None
         schedule, horizon = self.ctx.schedule, self.horizon_ms
         ss, ls = schedule(short), schedule(long)
         funding = short.rate_f * ss.count(horizon) - long.rate_f * ls.count(horizon)
         if (funding - rt) * self.size < self.min_ev:
-            return False
-        return earliest_break_even_ms(rt, ((short.rate_f, ss), (-long.rate_f, ls))) <= self.max_break_even_ms
+            return None
+        if earliest_break_even_ms(rt, ((short.rate_f, ss), (-long.rate_f, ls))) > self.max_break_even_ms:
+            return None
+        return lc, sc, ls, ss
 
     def spot_perp(self, perp: LegRow, spot: SpotRow, borrow: float, best_net: float) -> bool:
         ctx = self.ctx
@@ -213,17 +222,9 @@ def best_cross(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
     # Descending; a stable sort keeps the asset's row order among exact ties.
     shorts = sorted(legs, key=_BY_A, reverse=True)
     longs = sorted(legs, key=_BY_B, reverse=True)
-    # Screen.cross's thresholds, and Screen.cross in line below (same floats, same tests), so
-    # the costs and schedules it looks up go on to the costing.
-    k = ctx.apr_per_cost
-    floor = ctx.min_net_apr_f - MARGIN_APR
-    delta_floor = ctx.min_delta_hourly_f - MARGIN_HOURLY
-    size = ctx.size_f
-    min_ev = ctx.min_ev_f - MARGIN_USD
-    horizon = ctx.horizon_ms
-    max_break_even_ms = ctx.max_break_even_hours_f * 3_600_000 + 1.0
-    costs = ctx.costs
-    schedule = ctx.schedule
+    screen = Screen(ctx)
+    floor = screen.floor
+    k = screen.k
     best: Candidate | None = None
     best_net = NO_BEST
     threshold = floor  # a bound must reach this (and exceed the best by EPS) to be worth a look
@@ -236,7 +237,6 @@ def best_cross(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
             break
         short = s[0]
         a_tight = NO_BEST  # a with the book's touch as well as fees: worked out when needed
-        sc: MarketCosts | None = None
         for g in longs:
             bound = a + g[4]
             if bound < threshold:
@@ -251,25 +251,10 @@ def best_cross(ctx: ScanContext, legs: Sequence[Leg]) -> Search:
                 a_tight = s[2] - cost_floor(short.venue, short.symbol) * k
             if a_tight + (-g[2] - cost_floor(long.venue, long.symbol) * k) + EPS < threshold:
                 continue
-            delta = short.hourly - long.hourly
-            if delta <= delta_floor:
+            found = screen.cross_inputs(long, short, best_net)
+            if found is None:
                 continue
-            lc = costs(long.venue, long.symbol)
-            if sc is None:
-                sc = costs(short.venue, short.symbol)
-            if not (lc.long_ok and sc.short_ok):
-                continue
-            rt = lc.round_trip_f + sc.round_trip_f
-            net = delta * HOURS_PER_YEAR_F - rt * k
-            if net < floor or net < best_net - MARGIN_APR:
-                continue
-            ss, ls = schedule(short), schedule(long)
-            funding = short.rate_f * ss.count(horizon) - long.rate_f * ls.count(horizon)
-            if (funding - rt) * size < min_ev:
-                continue
-            if earliest_break_even_ms(rt, ((short.rate_f, ss), (-long.rate_f, ls))) > max_break_even_ms:
-                continue
-            cand = cost_cross_with(ctx, long, short, lc, sc, ls, ss)
+            cand = cost_cross_with(ctx, long, short, *found)
             costed += 1
             if cand.viable and cand.net_apr_f > best_net:
                 best, best_net = cand, cand.net_apr_f
