@@ -26,7 +26,6 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from nexus_tui.strategy.context import MarketKey, ScanContext
-from nexus_tui.strategy.costs import ROUND_TRIPS, round_trip_bound
 from nexus_tui.strategy.models import LegRow
 from nexus_tui.strategy.opportunities import EPS, HOURS_PER_YEAR_F, MARGIN_APR, MARGIN_USD, spot_market
 from nexus_tui.strategy.schedule import MS_PER_HOUR
@@ -81,10 +80,8 @@ def screen(ctx: ScanContext, c: ScreenConstants, rows: Iterable[tuple[MarketKey,
     only = p.symbols
     fee_bounds = ctx.caches.fee_bound
     fee_bound = ctx.fee_bound
-    # A first scan resolves every market's fee here. Without overrides a listed market's fee is
-    # its own (per_fill_fee), converted once per distinct value: that case is done in line.
-    markets = None if p.fee_overrides else ctx.markets
-    use_maker = p.use_maker_fees
+    # The spot survey behind spot_venues has resolved every listed market's fee bound: a miss is
+    # a perp without a listing (its venue's tier fees).
     spot_venues = ctx.spot_venues()
     k = c.k
     linear: list[LegRow] = []
@@ -102,12 +99,7 @@ def screen(ctx: ScanContext, c: ScreenConstants, rows: Iterable[tuple[MarketKey,
         linear.append(r)
         fee = fee_bounds.get(key)
         if fee is None:
-            market = markets.get(key) if markets is not None else None
-            if market is None:
-                fee = fee_bound(key[0], key[1])
-            else:
-                per_fill = market.maker_fee if use_maker else market.taker_fee
-                fee = fee_bounds[key] = ROUND_TRIPS.get(per_fill) or round_trip_bound(per_fill)
+            fee = fee_bound(key[0], key[1])
         yearly = r.hourly * HOURS_PER_YEAR_F
         fee_apr = fee * k
         a = yearly - fee_apr
