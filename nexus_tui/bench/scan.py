@@ -165,6 +165,7 @@ def full_scan() -> BenchResult:
     m = market()
     scanner = Scanner()
     scanner.load(book_inputs())
+    scanner.update_book_rows(list(book_inputs().quotes))
     scanner.scan(NOW)
     runs, warmup = 15, 2
     at = NOW + timedelta(seconds=1)  # one instant: what is re-costed is what the deliveries moved
@@ -181,7 +182,7 @@ def full_scan() -> BenchResult:
     last: list[ScanResult] = []
 
     def run() -> None:
-        scanner.update_quotes(next(turn))
+        scanner.update_book_rows(next(turn))
         last[:] = [scanner.scan(at)]
 
     gc.collect()
@@ -204,6 +205,7 @@ def rescan_one_venue() -> BenchResult:
     book, rows_now = fed_by_a_book(m.inputs.quotes, NOW)
     scanner = Scanner()
     scanner.load(replace(m.inputs, quotes=rows_now))
+    scanner.update_book_rows(rows_now)
     scanner.scan(NOW)
     runs, warmup = 40, 4
     at = NOW + timedelta(seconds=1)  # one instant: no re-costing falls due with time, only the update
@@ -220,7 +222,7 @@ def rescan_one_venue() -> BenchResult:
     def run() -> None:
         k = state["turn"]
         state["turn"] += 1
-        scanner.update_quotes(updates[k])
+        scanner.update_book_rows(updates[k])
         state["costed"] = scanner.scan(at).stats.symbols_costed
 
     gc.collect()

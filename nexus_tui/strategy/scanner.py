@@ -79,6 +79,7 @@ class Scanner:
     def __init__(self, params: StrategyParams | None = None) -> None:
         self.params = params or StrategyParams()
         self._rows: dict[MarketKey, LegRow] = {}
+        self._book_rows: list[LegRow] = []  # the set update_book_rows was last handed
         self._by_base: dict[str, dict[MarketKey, LegRow]] = {}
         self._markets: dict[MarketKey, MarketInfo] = {}
         self._books: dict[MarketKey, OrderBook] = {}
@@ -156,8 +157,23 @@ class Scanner:
                     kinds.pop(base, None)
         return changed
 
+    def update_book_rows(self, rows: list[LegRow]) -> int:
+        """The funding book's whole set of rows (FundingBook.scan_rows), as the service folds the
+        book in. The book keeps its pairs in a stable order and hands an unchanged pair's row out
+        again, so a row that is the same object at the same place as in the previous set is
+        passed over without a look; the others go through `update_quotes`."""
+        previous = self._book_rows
+        self._book_rows = rows
+        if not previous:
+            return self.update_quotes(rows)
+        changed = [row for row, before in zip(rows, previous, strict=False) if row is not before]
+        if len(rows) > len(previous):
+            changed += rows[len(previous) :]
+        return self.update_quotes(changed) if changed else 0
+
     def remove_quotes(self, keys: Iterable[MarketKey]) -> None:
         """Markets no longer listed (delisted, venue removed)."""
+        self._book_rows = []  # the next book set is looked at whole: a removed row may be in it
         for key in keys:
             row = self._rows.pop(key, None)
             if row is not None:

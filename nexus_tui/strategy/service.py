@@ -336,7 +336,7 @@ class OpportunityService:
         with self._lock:
             if book.version != self._book_version:
                 self._book_version = book.version
-                self.scanner.update_quotes(book.scan_rows())
+                self.scanner.update_book_rows(book.scan_rows())
             self.scanner.update_health([venue.health() for venue in engine.venues.values()])
             self._drop_old_books(now)
         return now

@@ -78,22 +78,32 @@ def test_a_scanner_fed_the_kept_rows_sees_no_change_and_ranks_as_from_the_quotes
 
 
 def test_the_kept_rows_always_say_what_a_fresh_conversion_of_the_quotes_says() -> None:
-    """Random writes and clock moves (primary and secondary rows, venue down and back, ages
-    crossing stale_after_s both ways round): scan_rows never hands out a row that is out of date."""
+    """Random writes and clock moves (primary and secondary rows, new pairs, venue down and back,
+    ages crossing stale_after_s both ways round): scan_rows never hands out a row that is out of
+    date, and a Scanner folding in the whole set holds what one fed every row holds."""
     rng = random.Random(5)
     clock = ManualClock(T0)
     book = FundingBook(clock, stale_after_s=60)
     venues = ["sim:binance", "sim:okx", "hyperliquid"]
+    symbols = ["BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"]
+    by_set, by_rows = Scanner(), Scanner()  # fed as the service feeds it, and row by row
     for _ in range(300):
         action = rng.random()
         venue = rng.choice(venues)
         if action < 0.45:
             source = FundingSource.SECONDARY if rng.random() < 0.3 else FundingSource.EXCHANGE
             value = Decimal(rng.randint(-30, 30)) / 100_000
-            book.ingest([rate(value, venue=venue, ts=clock.now(), source=source)])
+            symbol = rng.choice(symbols)  # new pairs join the book as it runs
+            book.ingest([rate(value, venue=venue, symbol=symbol, ts=clock.now(), source=source)])
         elif action < 0.55:
             book.mark_venue_down(venue, rng.random() < 0.5)
         else:
             clock.advance(rng.choice([1, 20, 59, 60, 61, 90]))
         expected = [astuple(to_leg_row(q)) for q in book.quotes()]
-        assert [astuple(r) for r in book.scan_rows()] == expected
+        rows = book.scan_rows()
+        assert [astuple(r) for r in rows] == expected
+        by_set.update_book_rows(rows)
+        by_rows.update_quotes(rows)
+        assert {(r.venue, r.symbol): astuple(r) for r in by_set.rows()} == {
+            (r.venue, r.symbol): astuple(r) for r in by_rows.rows()
+        }
