@@ -181,7 +181,8 @@ class Scanner:
                 self._changed(row.base)
 
     def update_markets(self, markets: Mapping[MarketKey, MarketInfo]) -> None:
-        if not self._results:  # nothing costed yet: every base with rows is dirty already
+        if not self._results and not self._caches.fee_bound:
+            # Nothing costed or resolved yet: every base with rows is dirty already.
             self._markets.update(markets)
             self._caches.forget_spots()
             return

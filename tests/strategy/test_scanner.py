@@ -12,7 +12,7 @@ from nexus_tui.strategy.models import Opportunity, OpportunityState, ScanResult
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.scanner import Scanner, scan_inputs
 from nexus_tui.strategy.synthetic import SyntheticMarket, build_market, venue_update
-from tests.strategy.helpers import LOOSE, NOW, book, funding, healthy, inputs
+from tests.strategy.helpers import LOOSE, NOW, D, book, funding, healthy, inputs, perp_market
 
 
 def _ranking(result: ScanResult) -> list[tuple[str, float, object, tuple[str, ...]]]:
@@ -155,3 +155,21 @@ def test_health_and_books_recost_only_what_they_touch() -> None:
     btc = next(o for o in result.opportunities if o.base == "BTC")
     assert btc.costs.short_depth_usd is not None  # bybit's leg is now costed on its book
     assert btc.state is OpportunityState.DETECTED  # binance has no book yet
+
+
+def test_a_fee_change_before_any_funding_arrives_is_used_once_it_does() -> None:
+    """The service can scan before the book holds a row (markets load first): the fee bounds
+    that scan resolved must not outlive a market update that changes them, or a trade that the
+    new, lower fee makes worth taking is screened out on the old one."""
+    rows = [funding("binance", "0.0002"), funding("okx", "-0.0004")]  # 65.7 % gross APR
+    params = replace(LOOSE, min_net_apr=D("0.1"))
+    health = healthy("binance", "okx")
+    scanner = Scanner(params)
+    dear = [perp_market("binance", taker="0.02"), perp_market("okx")]  # fees above 100 % APR
+    scanner.load(inputs([], markets=dear, health=health))
+    assert scanner.scan(NOW).opportunities == ()
+    cheap = [perp_market("binance"), perp_market("okx")]
+    scanner.update_markets({(m.venue, m.symbol): m for m in cheap})
+    seen = _scan(scanner, rows)
+    assert _ranking(seen) == _ranking(scan_inputs(inputs(rows, markets=cheap, health=health), params))
+    assert _only(seen).short.taker_fee == D("0.0005")
