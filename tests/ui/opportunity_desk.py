@@ -22,6 +22,7 @@ from nexus_tui.engine import Engine
 from nexus_tui.strategy.models import ScanResult
 from nexus_tui.strategy.service import OpportunityService
 from nexus_tui.ui.screens.opportunities import OpportunitiesScreen
+from nexus_tui.ui.widgets.opportunity_detail import OpportunityDetail
 from tests.ui.conftest import settle
 
 D = Decimal
@@ -171,3 +172,8 @@ async def open_opportunities(pilot: Pilot[None]) -> OpportunitiesScreen:
     screen = pilot.app.screen
     assert isinstance(screen, OpportunitiesScreen)
     return screen
+
+
+def detail_of(screen: OpportunitiesScreen) -> str:
+    """The detail panel's text."""
+    return screen.query_one(OpportunityDetail).text

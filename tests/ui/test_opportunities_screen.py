@@ -21,10 +21,9 @@ from nexus_tui.ui.keys import OPPORTUNITY_BINDINGS
 from nexus_tui.ui.messages import EngineEvents
 from nexus_tui.ui.screens.opportunities import WAITING, OpportunitiesScreen
 from nexus_tui.ui.widgets.opportunity_cells import row_cells
-from nexus_tui.ui.widgets.opportunity_detail import OpportunityDetail
 from nexus_tui.ui.widgets.opportunity_table import OpportunityTable
 from tests.ui.conftest import SIZE, MakeApp, wait_until
-from tests.ui.opportunity_desk import OpportunityDesk, open_opportunities
+from tests.ui.opportunity_desk import OpportunityDesk, detail_of, open_opportunities
 
 
 @pytest.fixture
@@ -44,10 +43,6 @@ async def showing(pilot: Pilot[None], screen: OpportunitiesScreen, scan: ScanRes
 
 def table_of(screen: OpportunitiesScreen) -> OpportunityTable:
     return screen.query_one(OpportunityTable)
-
-
-def detail_of(screen: OpportunitiesScreen) -> str:
-    return screen.query_one(OpportunityDetail).text
 
 
 async def select_by_keys(

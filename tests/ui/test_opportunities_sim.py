@@ -22,10 +22,10 @@ from nexus_tui.strategy.models import OpportunityState
 from nexus_tui.ui.app import NexusApp
 from nexus_tui.ui.screens.opportunities import OpportunitiesScreen
 from nexus_tui.ui.widgets.opportunity_cells import COLUMNS, Cells
-from nexus_tui.ui.widgets.opportunity_detail import OpportunityDetail
 from nexus_tui.ui.widgets.opportunity_table import OpportunityTable
 from nexus_tui.venues.sim import build_sim_market
 from tests.ui.conftest import DESK_TIME, SIZE, settle
+from tests.ui.opportunity_desk import detail_of
 
 SEED = 7
 SYMBOLS = 40
@@ -85,7 +85,7 @@ async def test_on_the_simulator_the_screen_fills_and_moves_with_funding(
         assert first is not None
         assert table.shown_ids == [o.id for o in first.opportunities]
         best = first.opportunities[0]
-        explained = screen.query_one(OpportunityDetail).text
+        explained = detail_of(screen)
         assert best.id in explained and f"UOS {best.uos:.1f} = return" in explained
         before = {key: table.cells_of(key) for key in table.shown_ids}
 

@@ -15,10 +15,9 @@ from nexus_tui.config.vault import Vault
 from nexus_tui.core.clock import ManualClock
 from nexus_tui.ui.screens.opportunities import OpportunitiesScreen
 from nexus_tui.ui.widgets.desk_header import UtcClock
-from nexus_tui.ui.widgets.opportunity_detail import OpportunityDetail
 from nexus_tui.ui.widgets.opportunity_why_not import COSTING
 from tests.ui.conftest import SIZE, MakeApp, settle, wait_until
-from tests.ui.opportunity_desk import OpportunityDesk
+from tests.ui.opportunity_desk import OpportunityDesk, detail_of
 
 SnapCompare = Callable[..., bool]
 
@@ -53,7 +52,7 @@ def test_opportunities_screen(
 
 
 def _why_not_answered(screen: OpportunitiesScreen) -> bool:
-    text = screen.query_one(OpportunityDetail).text
+    text = detail_of(screen)
     return "Why not the others on" in text and COSTING not in text
 
 

@@ -20,16 +20,11 @@ from nexus_tui.strategy.models import OpportunityState
 from nexus_tui.strategy.service import AssetExplanation, OpportunityService
 from nexus_tui.ui.app import NexusApp
 from nexus_tui.ui.screens.opportunities import OpportunitiesScreen
-from nexus_tui.ui.widgets.opportunity_detail import OpportunityDetail
 from nexus_tui.ui.widgets.opportunity_filter import search_text
 from nexus_tui.ui.widgets.opportunity_table import OpportunityTable
 from tests.ui.conftest import SIZE, MakeApp, wait_until
-from tests.ui.opportunity_desk import OpportunityDesk, open_opportunities
+from tests.ui.opportunity_desk import OpportunityDesk, detail_of, open_opportunities
 from tests.ui.test_opportunities_sim import sim_desk, time_passes
-
-
-def panel(screen: OpportunitiesScreen) -> str:
-    return screen.query_one(OpportunityDetail).text
 
 
 def flat(text: str) -> str:
@@ -76,10 +71,10 @@ async def test_on_the_simulator_the_panel_says_why_not_the_others(nexus_home: Pa
         explained = answers[chosen.base]
         await wait_until(
             pilot,
-            lambda: f"Why not the others on {chosen.base} (" in panel(screen),
+            lambda: f"Why not the others on {chosen.base} (" in detail_of(screen),
             "the panel explains the others on the selected asset",
         )
-        text = flat(panel(screen))
+        text = flat(detail_of(screen))
         for opp in explained.rejected:
             line = f"{opp.type.letter} long {opp.long.venue}"
             assert line in text and said(opp.reasons) in text
@@ -98,10 +93,10 @@ async def test_on_the_simulator_the_panel_says_why_not_the_others(nexus_home: Pa
         assert screen.query_one(OpportunityTable).row_count == 0
         await wait_until(
             pilot,
-            lambda: f"No {unlisted.asset} trade is listed." in panel(screen),
+            lambda: f"No {unlisted.asset} trade is listed." in detail_of(screen),
             "the panel explains the asset the filter names",
         )
-        text = flat(panel(screen))
+        text = flat(detail_of(screen))
         for opp in unlisted.rejected:
             assert said(opp.reasons) in text
 
@@ -109,7 +104,7 @@ async def test_on_the_simulator_the_panel_says_why_not_the_others(nexus_home: Pa
         await pilot.press("escape", "slash", *"zzqx")
         await wait_until(
             pilot,
-            lambda: "no funding for an asset named “zzqx”" in panel(screen),
+            lambda: "no funding for an asset named “zzqx”" in detail_of(screen),
             "the panel says the engine knows no such asset",
         )
 
@@ -144,7 +139,7 @@ async def test_asked_off_the_ui_thread_once_per_scan_on_screen(app: NexusApp, de
         asked = Asked(desk.service)
         scan = desk.scan()
         await wait_until(pilot, lambda: screen.scan is scan and len(asked.threads) == 1, "asked once")
-        await wait_until(pilot, lambda: "Why not the others on" in panel(screen), "answered")
+        await wait_until(pilot, lambda: "Why not the others on" in detail_of(screen), "answered")
         for _ in range(3):
             screen._tick()  # the desk clock's ticks repaint the panel, they do not ask again
             await pilot.pause()
@@ -165,9 +160,9 @@ async def test_the_filter_names_an_asset_whose_trades_are_all_rejected(
         await wait_until(pilot, lambda: screen.scan is scan, "the scan is on screen")
         assert all(o.base != "SOL" for o in scan.opportunities)
         await pilot.press("slash", *"sol")
-        await wait_until(pilot, lambda: "No SOL trade is listed." in panel(screen), "SOL explained")
+        await wait_until(pilot, lambda: "No SOL trade is listed." in detail_of(screen), "SOL explained")
         [rejected] = desk.service.explain("SOL")
-        text = flat(panel(screen))
+        text = flat(detail_of(screen))
         assert (
             f"B long {rejected.long.venue} / short {rejected.short.venue}: {said(rejected.reasons)}" in text
         )
@@ -184,8 +179,8 @@ async def test_the_filter_names_an_asset_whose_trades_another_filter_hides(
         [btc] = [o for o in scan.opportunities if o.base == "BTC"]
         await pilot.press("t")  # type A only: BTC has none
         await pilot.press("slash", *"btc")
-        await wait_until(pilot, lambda: "BTC has 1 listed trade(s)" in panel(screen), "BTC explained")
-        text = flat(panel(screen))
+        await wait_until(pilot, lambda: "BTC has 1 listed trade(s)" in detail_of(screen), "BTC explained")
+        text = flat(detail_of(screen))
         assert "type A (spot_perp)" in text and f"{btc.type.letter} long {btc.long.venue}" in text
 
 
@@ -204,15 +199,15 @@ async def test_an_engine_that_cannot_answer_is_said_in_the_panel_and_asked_again
         await wait_until(pilot, lambda: screen.scan is scan, "the scan is on screen")
         await wait_until(
             pilot,
-            lambda: "the engine could not say (scanner unavailable)" in panel(screen),
+            lambda: "the engine could not say (scanner unavailable)" in detail_of(screen),
             "the panel says the engine could not answer",
         )
-        assert app.is_running and "UOS " in panel(screen), "the trade itself is still explained"
+        assert app.is_running and "UOS " in detail_of(screen), "the trade itself is still explained"
         desk.service.explain_asset = explain  # type: ignore[method-assign]
         later = desk.set_rates({("SOL", "bybit"): "0.0030"})
         await wait_until(pilot, lambda: screen.scan is later, "the next scan is on screen")
         await wait_until(
             pilot,
-            lambda: "could not say" not in panel(screen) and "(the obvious trades" in panel(screen),
+            lambda: "could not say" not in detail_of(screen) and "(the obvious trades" in detail_of(screen),
             "the next scan asks again and gets an answer",
         )
