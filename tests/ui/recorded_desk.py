@@ -41,7 +41,7 @@ from tests.venues.ccxt_helpers import (
     PREMIUM_INDEX,
     binance_markets,
 )
-from tests.venues.recorded import load_json, preload_markets
+from tests.venues.recorded import BINANCE_FUNDING_INFO, load_json, preload_markets
 
 BINANCE_HOST = "fapi.binance.com"
 HYPERLIQUID_HOST = "api.hyperliquid.xyz"
@@ -50,16 +50,6 @@ SCANNER_HOST = "screener.arbitragescanner.io"
 SCANNER_REGISTRY_HOST = "api.arbitragescanner.io"
 VENUE_HOSTS = {"binanceusdm": BINANCE_HOST, "hyperliquid": HYPERLIQUID_HOST, "dydx": DYDX_HOST}
 
-# Hand-made (never recorded): Binance lists only the symbols whose interval differs from 8 h.
-FUNDING_INFO = [
-    {
-        "symbol": "UXLINKUSDT",
-        "adjustedFundingRateCap": "0.02500000",
-        "adjustedFundingRateFloor": "-0.02500000",
-        "fundingIntervalHours": 4,
-        "disclaimer": False,
-    }
-]
 
 HUNDRED = Decimal(100)
 
@@ -129,7 +119,7 @@ class VenueAnswers:
 
 def record_venues(web: RecordedWeb, answers: VenueAnswers) -> None:
     web.answer(BINANCE_HOST, "GET", "/fapi/v1/premiumIndex", answers.binance)
-    web.answer(BINANCE_HOST, "GET", "/fapi/v1/fundingInfo", FUNDING_INFO)
+    web.answer(BINANCE_HOST, "GET", "/fapi/v1/fundingInfo", BINANCE_FUNDING_INFO)
     web.answer(HYPERLIQUID_HOST, "POST", "/info", answers.hyperliquid, when={"type": "metaAndAssetCtxs"})
     web.answer(DYDX_HOST, "GET", "/v4/perpetualMarkets", dydx_markets())
     web.answer(DYDX_HOST, "GET", "/v4/historicalFunding/BTC-USD", load_json(DYDX_HISTORY)["result"])

@@ -29,24 +29,12 @@ from tests.venues.ccxt_helpers import (
     dydx_venue,
     hyperliquid_venue,
 )
-from tests.venues.recorded import load_json
-
-# Binance's fundingInfo is not recorded anywhere we could find; this listing is hand-made in the
-# documented shape (ccxt's fetchFundingIntervals docstring) and names one capture symbol as 4-hourly.
-FUNDING_INFO = [
-    {
-        "symbol": "UXLINKUSDT",
-        "adjustedFundingRateCap": "0.02500000",
-        "adjustedFundingRateFloor": "-0.02500000",
-        "fundingIntervalHours": 4,
-        "disclaimer": False,
-    }
-]
+from tests.venues.recorded import BINANCE_FUNDING_INFO, load_json
 
 
 async def test_binance_premium_index_every_perpetual_row_as_the_venue_sent_it() -> None:
     clock = ManualClock(BINANCE_CAPTURE_AT)
-    venue, http = binance_venue(clock, funding_info=FUNDING_INFO)
+    venue, http = binance_venue(clock, funding_info=BINANCE_FUNDING_INFO)
     rows = await venue.fetch_funding_rates()
     await venue.close()
 
@@ -73,7 +61,7 @@ async def test_binance_premium_index_every_perpetual_row_as_the_venue_sent_it() 
 
 
 async def test_binance_btc_row_and_hourly_normalisation() -> None:
-    venue, _ = binance_venue(ManualClock(BINANCE_CAPTURE_AT), funding_info=FUNDING_INFO)
+    venue, _ = binance_venue(ManualClock(BINANCE_CAPTURE_AT), funding_info=BINANCE_FUNDING_INFO)
     rows = {r.symbol: r for r in await venue.fetch_funding_rates(["BTC/USDT:USDT", "BTC/USDC:USDC"])}
     assert set(rows) == {"BTC/USDT:USDT", "BTC/USDC:USDC"}
     btc = rows["BTC/USDT:USDT"]
@@ -90,7 +78,7 @@ async def test_binance_without_its_interval_listing_rows_are_flagged_then_cleare
     assert len(first) == 373
     assert all(r.flags == (FLAG_INTERVAL_ASSUMED,) and r.interval_hours == 8 for r in first)
 
-    http.answer("GET", "/fapi/v1/fundingInfo", FUNDING_INFO)
+    http.answer("GET", "/fapi/v1/fundingInfo", BINANCE_FUNDING_INFO)
     clock.advance(5)
     second = {r.symbol: r for r in await venue.fetch_funding_rates()}
     assert all(r.flags == () for r in second.values())
