@@ -109,32 +109,45 @@ def _pipeline(
     hold_hours: Decimal,
     fixed_cost: Decimal,
     flows: tuple[Flow, ...],
+    rates_f: tuple[float, ...],
     carry_per_hour: Decimal,
 ) -> tuple[str | None, float | None]:
-    """Seed 004's filters in order; the first failure is the reason. Returns (reason, break-even)."""
+    """Seed 004's filters in order; the first failure is the reason. Returns (reason, break-even).
+
+    When both markets' own verdicts pass (MarketCosts.long_ok / short_ok: spread, depth against
+    the liquidity multiple, entry slippage), the spread and liquidity filters cannot fail and are
+    not asked (the usual case)."""
     p = ctx.params
     reason = long_gate.blacklisted or short_gate.blacklisted
     if reason:
         return reason, PENDING
-    reason = (
-        spread_failure(long_venue, long_costs, p)
-        or spread_failure(short_venue, short_costs, p)
-        or entry_gap_failure(long_venue, long_price, short_venue, short_price, p)
+    markets_ok = long_costs.long_ok and short_costs.short_ok
+    if not markets_ok:
+        reason = spread_failure(long_venue, long_costs, p) or spread_failure(short_venue, short_costs, p)
+        if reason:
+            return reason, PENDING
+    reason = entry_gap_failure(long_venue, long_price, short_venue, short_price, p) or min_apr_failure(
+        net_apr, p
     )
     if reason:
         return reason, PENDING
-    reason = min_apr_failure(net_apr, p)
-    if reason:
-        return reason, PENDING
-    reason = liquidity_failure(long_venue, long_costs, long_costs.buy_slippage, p) or liquidity_failure(
-        short_venue, short_costs, short_costs.sell_slippage, p
-    )
-    if reason:
-        return reason, PENDING
+    if not markets_ok:
+        reason = liquidity_failure(long_venue, long_costs, long_costs.buy_slippage, p) or liquidity_failure(
+            short_venue, short_costs, short_costs.sell_slippage, p
+        )
+        if reason:
+            return reason, PENDING
     reason = expected_value_failure(ev_usd, hold_hours, p)
     if reason:
         return reason, PENDING
-    break_even = break_even_hours(fixed_cost, flows, carry_per_hour, break_even_cap(p, hold_hours))
+    break_even = break_even_from(
+        fixed_cost,
+        long_costs.round_trip_f + short_costs.round_trip_f,
+        flows,
+        rates_f,
+        carry_per_hour,
+        _cap_ms(break_even_cap(p, hold_hours)),
+    )
     return break_even_failure(break_even, p), break_even
 
 
@@ -150,6 +163,15 @@ def _verdict(
     extra_hard: tuple[str, ...] = (),
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     p = ctx.params
+    if (
+        long_gate is PASS
+        and short_gate is PASS
+        and not extra_hard
+        and long_costs.long_ok  # depth against the larger multiple passes, among others
+        and short_costs.short_ok
+        and delta_hourly > p.min_funding_delta_hourly
+    ):
+        return NO_REASONS  # the usual case
     hard = long_gate.hard + short_gate.hard + extra_hard
     depth = depth_failures(long_venue, long_costs, p) + depth_failures(short_venue, short_costs, p)
     if depth:
@@ -166,6 +188,7 @@ def _mark_price(row: LegRow | SpotRow) -> Decimal | None:
 
 
 _tuple_new = tuple.__new__
+NO_REASONS: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 _CAP_MS: dict[Decimal, int] = {}  # break-even cap in hours -> milliseconds (hours_to_ms)
 
 
@@ -213,70 +236,38 @@ def _judged(
     else:
         long_row, long_costs, long_gate = second, second_costs, second_gate
         short_row, short_costs, short_gate = first, first_costs, first_gate
-    p = ctx.params
-    filtered: str | None
+    hard, ineligible = _verdict(
+        ctx,
+        long_row.venue,
+        long_gate,
+        long_costs,
+        short_row.venue,
+        short_gate,
+        short_costs,
+        delta,
+        extra_hard,
+    )
+    filtered: str | None = None
     break_even: float | None = PENDING
-    if (
-        long_gate is PASS
-        and short_gate is PASS
-        and long_costs.long_ok
-        and short_costs.short_ok
-        and not extra_hard
-        and delta > p.min_funding_delta_hourly
-    ):
-        # The usual case, the same verdict in fewer steps: both gates pass, and each market's own
-        # verdict (MarketCosts.long_ok / short_ok: depth against the larger of the depth and
-        # liquidity multiples, spread, entry slippage) passes the depth constraint and the
-        # pipeline's spread and liquidity filters; the rest of the pipeline runs in its order.
-        hard: tuple[str, ...] = ()
-        ineligible: tuple[str, ...] = ()
-        filtered = entry_gap_failure(long_row.venue, price(long_row), short_row.venue, price(short_row), p)
-        if filtered is None:
-            if net < p.min_net_apr:
-                filtered = min_apr_failure(net, p)
-            elif ev < p.min_expected_value_usd:
-                filtered = expected_value_failure(ev, hold_hours, p)
-            else:
-                break_even = break_even_from(
-                    fixed,
-                    long_costs.round_trip_f + short_costs.round_trip_f,
-                    flows,
-                    rates_f,
-                    borrow_apr / HOURS_PER_YEAR if borrow_apr else ZERO,
-                    _cap_ms(break_even_cap(p, hold_hours)),
-                )
-                filtered = break_even_failure(break_even, p)
-    else:
-        hard, ineligible = _verdict(
+    if not hard and not ineligible:
+        filtered, break_even = _pipeline(
             ctx,
             long_row.venue,
             long_gate,
             long_costs,
+            price(long_row),
             short_row.venue,
             short_gate,
             short_costs,
-            delta,
-            extra_hard,
+            price(short_row),
+            net,
+            ev,
+            hold_hours,
+            fixed,
+            flows,
+            rates_f,
+            borrow_apr / HOURS_PER_YEAR if borrow_apr else ZERO,
         )
-        filtered = None
-        if not hard and not ineligible:
-            filtered, break_even = _pipeline(
-                ctx,
-                long_row.venue,
-                long_gate,
-                long_costs,
-                price(long_row),
-                short_row.venue,
-                short_gate,
-                short_costs,
-                price(short_row),
-                net,
-                ev,
-                hold_hours,
-                fixed,
-                flows,
-                borrow_apr / HOURS_PER_YEAR,
-            )
     # Positional, in Candidate's field order (built for every pair costed).
     cand: Candidate = _tuple_new(
         Candidate,
