@@ -26,6 +26,16 @@ def to_ms(ts: datetime) -> int:
     return int(utc(ts).timestamp() * 1000)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
+
+
+def epoch_ms(ts: datetime) -> int:
+    """Exact integer milliseconds since the epoch of an aware datetime (no float rounding, so
+    settlement times count exactly)."""
+    return (ts - _EPOCH) // _ONE_MS
+
+
 def iso(ts: datetime) -> str:
     """ISO-8601 in UTC with a trailing Z, millisecond precision."""
     return utc(ts).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -10,14 +10,12 @@ slotted class holding only what the screens read, with the float figures worked 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from nexus_tui.core.clock import epoch_ms
 from nexus_tui.core.models import FundingRate, split_symbol
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_MS = timedelta(milliseconds=1)
 
 
 @dataclass(slots=True)
@@ -83,13 +81,13 @@ def base_settle(symbol: str) -> tuple[str, str]:
     return cached
 
 
-def epoch_ms(ts: datetime) -> int:
-    """Exact integer milliseconds since the epoch (no float rounding), cached."""
+def _epoch_ms(ts: datetime) -> int:
+    """clock.epoch_ms, cached: next settlement times repeat across rows."""
     ms = _epoch_cache.get(ts)
     if ms is None:
         if len(_epoch_cache) > 4096:
             _epoch_cache.clear()
-        ms = _epoch_cache[ts] = (ts - _EPOCH) // _ONE_MS
+        ms = _epoch_cache[ts] = epoch_ms(ts)
     return ms
 
 
@@ -126,7 +124,7 @@ def leg_row(
     if next_ts is not None:
         next_ms = _epoch_cache.get(next_ts)
         if next_ms is None:
-            next_ms = epoch_ms(next_ts)
+            next_ms = _epoch_ms(next_ts)
     return LegRow(
         venue,
         symbol,

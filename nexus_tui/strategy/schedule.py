@@ -8,15 +8,14 @@ so counting settlements inside a window is exact.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
+from nexus_tui.core.clock import epoch_ms as epoch_ms  # exact milliseconds: settlements count exactly
 from nexus_tui.core.money import ZERO
 
 MS_PER_HOUR = 3_600_000
-_ONE_MS = timedelta(milliseconds=1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Schedule(NamedTuple):
@@ -35,11 +34,6 @@ class Schedule(NamedTuple):
     @property
     def first_hours(self) -> float:
         return self.first_ms / MS_PER_HOUR
-
-
-def epoch_ms(ts: datetime) -> int:
-    """Exact integer milliseconds since the epoch (no float rounding)."""
-    return (ts - _EPOCH) // _ONE_MS
 
 
 def settlement_schedule(next_funding_ts: datetime | None, interval_hours: int, now: datetime) -> Schedule:
