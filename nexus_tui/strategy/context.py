@@ -208,9 +208,8 @@ class ScanContext:
         return floor
 
     def new_cost_floor(self, key: MarketKey) -> float:
-        """cost_floor of a market not in caches.cost_floor, which it is then. The screen asks this
-        of every market of an asset it may cross, so a quoted ticker (most markets have no book)
-        is read in line, as _touch reads it."""
+        """cost_floor of a market not in caches.cost_floor, which it is then (the screen asks
+        this of every market of an asset it may cross, with the key in hand)."""
         caches = self.caches
         known = caches.costs.get(key)
         if known is not None:
@@ -219,17 +218,7 @@ class ScanContext:
             fee = caches.fee_bound.get(key)
             if fee is None:
                 fee = self.fee_bound(key[0], key[1])
-            book = self.order_books.get(key)
-            ticker = self.tickers.get(key)
-            if book is None and ticker is not None and ticker.bid is not None and ticker.ask is not None:
-                bid = float(ticker.bid)
-                if bid > 0.0:
-                    ask = float(ticker.ask)
-                    floor = fee + ((ask - bid) / ((bid + ask) / 2.0) - FLOOR_MARGIN)
-                else:
-                    floor = fee + -FLOOR_MARGIN
-            else:
-                floor = fee + _touch(book, ticker)
+            floor = fee + _touch(self.order_books.get(key), self.tickers.get(key))
         caches.cost_floor[key] = floor
         return floor
 
