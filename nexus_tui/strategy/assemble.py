@@ -22,8 +22,7 @@ from nexus_tui.strategy.models import (
     UosParts,
 )
 from nexus_tui.strategy.predictor import pair_outlook
-from nexus_tui.strategy.schedule import MS_PER_HOUR
-from nexus_tui.strategy.scoring import ScoreInputs, param_float, uos, venue_reliability
+from nexus_tui.strategy.scoring import ScoreInputs, uos, venue_reliability
 from nexus_tui.strategy.venues import is_dex
 
 ZERO = Decimal(0)
@@ -123,7 +122,7 @@ def _outlook(ctx: ScanContext, cand: Candidate) -> Outlook:
         ctx.prediction(long) if long else None,
         long.interval_hours if long else None,
         ctx.min_delta_hourly_f,  # float(p.min_funding_delta_hourly)
-        param_float(p.max_hold_hours),
+        float(p.max_hold_hours),
         p.prediction_confidence_threshold,
     )
 
@@ -164,12 +163,8 @@ def _flags(ctx: ScanContext, cand: Candidate, outlook: Outlook, legs: tuple[Leg,
 
 def _wait_hours(cand: Candidate) -> float:
     """Hours to the next settlement of the leg that pays the most per settlement."""
-    flows = cand.flows
-    best = flows[0]
-    for flow in flows[1:]:  # max(): the first of equal ones
-        if flow.per_settlement > best.per_settlement:
-            best = flow
-    return best.schedule.first_ms / MS_PER_HOUR
+    best = max(cand.flows, key=lambda f: f.per_settlement)
+    return best.schedule.first_hours
 
 
 def _score(

@@ -7,7 +7,6 @@ of its range: unknown is neither good nor bad, and it is flagged on the opportun
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import NamedTuple
 
 from nexus_tui.core.models import HealthState, VenueHealth
@@ -160,7 +159,7 @@ class ScoreInputs(NamedTuple):
 def uos(inputs: ScoreInputs, params: StrategyParams) -> UosParts:
     """The four parts. The return part uses the net APR at the expected (predicted) spread."""
     expected_net_apr = inputs.net_apr + (inputs.spread_expected_hourly - inputs.spread_now_hourly) * 8760.0
-    max_slippage = param_float(params.max_slippage)
+    max_slippage = float(params.max_slippage)
     # Positional, in UosParts' field order (return_, risk, execution, timing): one per opportunity.
     parts: UosParts = _tuple_new(
         UosParts,
@@ -197,14 +196,3 @@ def uos(inputs: ScoreInputs, params: StrategyParams) -> UosParts:
 
 
 _tuple_new = tuple.__new__
-_FLOATS: dict[Decimal, float] = {}
-
-
-def param_float(x: Decimal) -> float:
-    """float(x) for a parameter, converted once per value (a Decimal's float goes through its text)."""
-    f = _FLOATS.get(x)
-    if f is None:
-        if len(_FLOATS) > 256:
-            _FLOATS.clear()
-        f = _FLOATS[x] = float(x)
-    return f
