@@ -31,7 +31,7 @@ from nexus_tui.strategy.candidates import (
     cost_temporal,
     spot_symbol_for,
 )
-from nexus_tui.strategy.context import BLOCKING_FLAGS, PASS, ScanContext
+from nexus_tui.strategy.context import PASS, ScanContext
 from nexus_tui.strategy.costs import MarketCosts
 from nexus_tui.strategy.models import LegRow, Opportunity
 from nexus_tui.strategy.schedule import Schedule
@@ -85,34 +85,20 @@ Leg = tuple[LegRow, float, float, float, float, int, int]
 
 
 def usable_legs(ctx: ScanContext, perps: Sequence[LegRow]) -> list[Leg]:
-    """The perps whose gates pass (ctx.passes, in line), with the floats the searches use."""
+    """The perps whose gates pass (ctx.passes), with the floats the searches use."""
     out: list[Leg] = []
+    passes = ctx.passes
     fee_bounds = ctx.caches.fee_bound
     fee_bound = ctx.fee_bound
-    stale_before = ctx.stale_before
-    venue_ok = ctx.venue_ok
-    market_ok = ctx.caches.market_ok
     k = ctx.apr_per_cost
     now_ms = ctx.now_ms
     append = out.append
     for r in perps:
-        if r.observed_at < stale_before or (r.flags and not BLOCKING_FLAGS.isdisjoint(r.flags)):
+        if not passes(r):
             continue
-        venue = r.venue
-        ok = venue_ok.get(venue)
-        if ok is None:
-            ok = ctx.venue_passes(venue)
-        if not ok:
-            continue
-        key = (venue, r.symbol)
-        ok = market_ok.get(key)
-        if ok is None:
-            ok = ctx.market_passes(key, r.base)
-        if not ok:
-            continue
-        fee = fee_bounds.get(key)
+        fee = fee_bounds.get((r.venue, r.symbol))
         if fee is None:
-            fee = fee_bound(venue, r.symbol)
+            fee = fee_bound(r.venue, r.symbol)
         yearly = r.hourly * HOURS_PER_YEAR_F
         fee_apr = fee * k
         interval = r.interval_hours * 3_600_000
@@ -559,7 +545,7 @@ def recost_time(ctx: ScanContext, perps: Sequence[LegRow], legs: Sequence[Leg] |
         seen = g[0].observed_at
         if oldest is None or seen < oldest:
             oldest = seen
-    due = ctx.now + timedelta(0, 0, 0, due_ms)  # (days, seconds, microseconds, milliseconds)
+    due = ctx.now + timedelta(milliseconds=due_ms)
     if oldest is not None and oldest + ctx.max_age < due:
         due = oldest + ctx.max_age
     return due
