@@ -362,27 +362,8 @@ class ScanContext:
 
     def market_passes(self, key: MarketKey, base: str) -> bool:
         """The perp market is eligible and not blacklisted (cached in caches.market_ok)."""
-        caches = self.caches
-        if key not in caches.eligibility:
-            # _market_gate's common case (no blacklist, the ticker's volume and open interest
-            # clear their minimums or are unknown), without building its answer first
-            p = self.params
-            ticker = self.tickers.get(key)
-            if not (p.blacklist or p.venue_blacklist) and (
-                ticker is None
-                or (
-                    (ticker.volume_24h_usd is None or ticker.volume_24h_usd >= p.min_volume_24h_usd)
-                    and (
-                        ticker.open_interest_usd is None
-                        or ticker.open_interest_usd >= p.min_open_interest_usd
-                    )
-                )
-            ):
-                caches.eligibility[key] = ELIGIBLE
-                caches.market_ok[key] = True
-                return True
         ineligible, blacklisted = self._market_gate(key, base, True)
-        ok = caches.market_ok[key] = not ineligible and blacklisted is None
+        ok = self.caches.market_ok[key] = not ineligible and blacklisted is None
         return ok
 
     def spot_gate(self, venue: str, symbol: str, base: str) -> LegGate:
