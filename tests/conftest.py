@@ -21,18 +21,23 @@ def _refuse(*args: object, **kwargs: object) -> None:
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any outbound connection fails loudly. Loopback sockets (asyncio's self-pipe) stay allowed."""
-    real_connect = socket.socket.connect
+    monkeypatch.setattr(socket.socket, "connect", _guarded_socket_call(socket.socket.connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_socket_call(socket.socket.connect_ex))
+    monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo(socket.getaddrinfo))
+    monkeypatch.setattr(socket, "create_connection", _guarded_create_connection(socket.create_connection))
 
-    def guarded_connect(self: socket.socket, address: object) -> object:
+
+def _guarded_socket_call(real):  # type: ignore[no-untyped-def]
+    """socket.connect or connect_ex, refusing any internet address but loopback."""
+
+    def guarded(self: socket.socket, address: object) -> object:
         if self.family in (socket.AF_INET, socket.AF_INET6):
             host = address[0] if isinstance(address, tuple) else address
             if host not in ("127.0.0.1", "::1", "localhost"):
                 _refuse(address)
-        return real_connect(self, address)  # type: ignore[arg-type]
+        return real(self, address)
 
-    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-    monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo(socket.getaddrinfo))
-    monkeypatch.setattr(socket, "create_connection", _guarded_create_connection(socket.create_connection))
+    return guarded
 
 
 def _guarded_getaddrinfo(real):  # type: ignore[no-untyped-def]

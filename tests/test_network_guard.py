@@ -12,6 +12,12 @@ def test_outbound_connection_fails_loudly() -> None:
         socket.create_connection(("203.0.113.1", 443), timeout=0.1)
 
 
+@pytest.mark.parametrize("call", ["connect", "connect_ex"])
+def test_a_raw_socket_cannot_reach_an_internet_address(call: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock, pytest.raises(NetworkAccessInTest):
+        getattr(sock, call)(("203.0.113.1", 443))
+
+
 def test_dns_lookup_fails_loudly() -> None:
     with pytest.raises(NetworkAccessInTest):
         socket.getaddrinfo("api.binance.com", 443)
