@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from nexus_tui.core.leg_row import NO_FLAGS, base_settle, to_leg_row
 from nexus_tui.core.models import (
@@ -69,6 +69,16 @@ def _same_funding(row: LegRow, quote: Any) -> bool:
     return base is None or base == row.base
 
 
+class _Places(NamedTuple):
+    """Per place in the funding book's set of rows: the market there (its key holds that row's
+    venue and symbol objects), its asset and the asset's rows (Scanner._by_base[asset]), as the
+    scanner last took them."""
+
+    keys: list[MarketKey]
+    bases: list[str]
+    legs: list[dict[MarketKey, LegRow]]
+
+
 def _observed(quote: Any) -> datetime:
     """When the row was observed: a FundingRate's `ts`, a LegRow's or BookQuote's `observed_at`."""
     observed: datetime = quote.ts if type(quote) is FundingRate else quote.observed_at
@@ -80,6 +90,7 @@ class Scanner:
         self.params = params or StrategyParams()
         self._rows: dict[MarketKey, LegRow] = {}
         self._book_rows: list[LegRow] = []  # the set update_book_rows was last handed
+        self._places: _Places | None = None  # what is at each place of that set
         self._by_base: dict[str, dict[MarketKey, LegRow]] = {}
         self._markets: dict[MarketKey, MarketInfo] = {}
         self._books: dict[MarketKey, OrderBook] = {}
@@ -111,6 +122,11 @@ class Scanner:
         """New funding rows (any subset): LegRows as the funding book keeps them (taken as they
         are, and an unchanged one recognised by identity), or FundingRates and BookQuotes
         (converted). Returns how many changed something."""
+        self._book_rows = []  # the next book set is looked at whole: it was not the last word
+        self._places = None
+        return self._take(quotes)
+
+    def _take(self, quotes: Iterable[Any]) -> int:
         changed = 0
         stale_before = None
         if self._last_scan is not None:
@@ -164,16 +180,81 @@ class Scanner:
         passed over without a look; the others go through `update_quotes`."""
         previous = self._book_rows
         self._book_rows = rows
+        places = self._places
+        if places is not None and len(rows) == len(previous):
+            count = self._take_in_place(rows, previous, places)
+            if count is not None:
+                return count
         if not previous:
-            return self.update_quotes(rows)
-        changed = [row for row, before in zip(rows, previous, strict=False) if row is not before]
-        if len(rows) > len(previous):
-            changed += rows[len(previous) :]
-        return self.update_quotes(changed) if changed else 0
+            count = self._take(rows)
+        else:
+            changed = [row for row, before in zip(rows, previous, strict=False) if row is not before]
+            if len(rows) > len(previous):
+                changed += rows[len(previous) :]
+            count = self._take(changed) if changed else 0
+        self._places = self._places_of(rows)
+        return count
+
+    def _take_in_place(self, rows: list[LegRow], previous: list[LegRow], places: _Places) -> int | None:
+        """update_book_rows when each new row is for the market at its place in the previous set
+        (the same venue and symbol objects: the book builds a pair's rows from its own); None
+        when one is not (what was taken before it stands: the long way passes over it). A new
+        row with a new rate (the usual change) is taken without a look at the scanner's own row
+        for it: the previous set's row said what the scanner has (update_quotes between two sets
+        makes the next one go the long way), so its funding moved. Any other new row goes
+        through `_take`."""
+        keys, bases, legs = places.keys, places.bases, places.legs
+        taken = self._rows
+        other: list[LegRow] = []
+        touched: set[str] = set()
+        count = 0
+        placed = True
+        for i, (row, before) in enumerate(zip(rows, previous, strict=True)):
+            if row is before:
+                continue
+            key = keys[i]
+            if row.venue is not key[0] or row.symbol is not key[1] or row.base != bases[i]:
+                placed = False
+                break
+            if row.rate == before.rate:
+                other.append(row)  # the same rate: what else moved is for _take to tell
+                continue
+            taken[key] = row
+            legs[i][key] = row
+            touched.add(bases[i])
+            count += 1
+        if touched:
+            self._dirty |= touched
+            kinds = self._kinds
+            if kinds:
+                for base in touched:
+                    kinds.pop(base, None)
+        if not placed:
+            return None
+        return count + self._take(other) if other else count
+
+    def _places_of(self, rows: list[LegRow]) -> _Places | None:
+        keys: list[MarketKey] = []
+        bases: list[str] = []
+        legs: list[dict[MarketKey, LegRow]] = []
+        # The very key objects the scanner's dicts hold: a store under one is found by identity.
+        held = {key: key for key in self._rows}
+        for row in rows:
+            key = held.get((row.venue, row.symbol))
+            taken = None if key is None else self._rows[key]
+            if key is None or taken is None or taken.base != row.base:
+                return None
+            if key[0] is not row.venue or key[1] is not row.symbol:
+                key = (row.venue, row.symbol)  # the guard asks for the book's own objects
+            keys.append(key)
+            bases.append(taken.base)
+            legs.append(self._by_base[taken.base])
+        return _Places(keys, bases, legs)
 
     def remove_quotes(self, keys: Iterable[MarketKey]) -> None:
         """Markets no longer listed (delisted, venue removed)."""
         self._book_rows = []  # the next book set is looked at whole: a removed row may be in it
+        self._places = None
         for key in keys:
             row = self._rows.pop(key, None)
             if row is not None:

@@ -107,3 +107,43 @@ def test_the_kept_rows_always_say_what_a_fresh_conversion_of_the_quotes_says() -
         assert {(r.venue, r.symbol): astuple(r) for r in by_set.rows()} == {
             (r.venue, r.symbol): astuple(r) for r in by_rows.rows()
         }
+
+
+def test_a_scanner_folding_in_the_book_scans_as_one_fed_row_by_row() -> None:
+    """The service's fold-in (update_book_rows, which takes a new rate at its place in the set
+    without looking the market up) against update_quotes: random writes (new rates, the same
+    rate again with a new mark, new pairs, secondary rows, venues down, ages crossing
+    stale_after_s) each followed by a scan; both scanners list, expire and count the same."""
+    rng = random.Random(11)
+    clock = ManualClock(T0)
+    book = FundingBook(clock, stale_after_s=60)
+    venues = ["sim:binance", "sim:okx", "sim:bybit", "hyperliquid"]
+    symbols = ["BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT", "BTC/USDC:USDC"]
+    by_set, by_rows = Scanner(), Scanner()
+    listed = 0
+    for _ in range(400):
+        action = rng.random()
+        venue = rng.choice(venues)
+        symbol = rng.choice(symbols[:2] if rng.random() < 0.7 else symbols)
+        if action < 0.5:
+            source = FundingSource.SECONDARY if rng.random() < 0.2 else FundingSource.EXCHANGE
+            value = Decimal(rng.randint(-60, 60)) / 100_000
+            book.ingest([rate(value, venue=venue, symbol=symbol, ts=clock.now(), source=source)])
+        elif action < 0.65:  # the rate it had, seen again with a new mark
+            shown = book.quote(venue, symbol)
+            if shown is not None:
+                mark = Decimal(rng.randint(59_000, 61_000))
+                book.ingest([rate(shown.rate, venue=venue, symbol=symbol, ts=clock.now(), mark_price=mark)])
+        elif action < 0.72:
+            book.mark_venue_down(venue, rng.random() < 0.5)
+        else:
+            clock.advance(rng.choice([1, 20, 59, 60, 61, 90]))
+        rows = book.scan_rows()
+        by_set.update_book_rows(rows)
+        by_rows.update_quotes(rows)
+        folded, fed = by_set.scan(clock.now()), by_rows.scan(clock.now())
+        assert folded.opportunities == fed.opportunities
+        assert folded.expired == fed.expired
+        assert folded.stats == fed.stats
+        listed += len(folded.opportunities)
+    assert listed > 30  # the walk lists trades, so the comparison has something to compare

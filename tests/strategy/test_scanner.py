@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from nexus_tui.core.leg_row import to_leg_row
 from nexus_tui.core.models import FundingRate, HealthState, VenueHealth
 from nexus_tui.strategy.models import Opportunity, OpportunityState, ScanResult
 from nexus_tui.strategy.params import StrategyParams
@@ -173,3 +174,59 @@ def test_a_fee_change_before_any_funding_arrives_is_used_once_it_does() -> None:
     seen = _scan(scanner, rows)
     assert _ranking(seen) == _ranking(scan_inputs(inputs(rows, markets=cheap, health=health), params))
     assert _only(seen).short.taker_fee == D("0.0005")
+
+
+def test_a_book_set_with_other_markets_at_the_same_places_is_looked_at_whole() -> None:
+    """update_book_rows takes a new row at its place in the set without a look-up only while
+    each place holds the market it held; a set of the same length with other markets at the
+    places (one pair gone, another come) must land every row under its own market."""
+    first = [
+        to_leg_row(funding("sim:binance", "0.0001")),
+        to_leg_row(funding("sim:okx", "0.0004")),
+        to_leg_row(funding("sim:bybit", "-0.0001", symbol="ETH/USDT:USDT")),
+    ]
+    folded, fed = Scanner(LOOSE), Scanner(LOOSE)
+    folded.update_book_rows(first)
+    fed.update_quotes(first)
+    second = [  # okx's BTC gone, binance's ETH come, at the same places; every rate new
+        to_leg_row(funding("sim:binance", "0.0002")),
+        to_leg_row(funding("sim:binance", "0.0005", symbol="ETH/USDT:USDT")),
+        to_leg_row(funding("sim:bybit", "-0.0002", symbol="ETH/USDT:USDT")),
+    ]
+    for rows in (first, second):  # first again: the set matches its places, taken in place
+        folded.update_book_rows(rows)
+        fed.update_quotes(rows)
+        assert {(r.venue, r.symbol): r.rate for r in folded.rows()} == {
+            (r.venue, r.symbol): r.rate for r in fed.rows()
+        }
+        assert _ranking(folded.scan(NOW)) == _ranking(fed.scan(NOW))
+    eth = folded.scan(NOW).opportunities
+    assert [(o.long.venue, o.short.venue) for o in eth if o.base == "ETH"] == [("sim:bybit", "sim:binance")]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_folding_in_a_book_set_rescans_as_a_fresh_scan(seed: int) -> None:
+    """The service's path: the whole set of rows each time, a venue's rows new in place."""
+    market = build_market(NOW, n_venues=8, n_symbols=40, seed=seed, history_points=6)
+    scanner = Scanner()
+    scanner.load(replace(market.inputs, quotes=[]))
+    listed = [to_leg_row(q) for q in market.inputs.quotes]
+    scanner.update_book_rows(listed)
+    scanner.scan(NOW)
+    later = NOW + timedelta(seconds=2)
+    rows = venue_update(market, "bybit", later, changed_share=0.2, seed=seed)
+    new = {(r.venue, r.symbol): r for r in rows}
+    again = [
+        to_leg_row(new[key]) if (key := (r.venue, r.symbol)) in new and new[key].rate != r.rate else r
+        for r in listed
+    ]
+    for i, r in enumerate(again):  # the book hands a pair's row out with its own venue and symbol
+        if r is not listed[i]:
+            again[i] = replace(r, venue=listed[i].venue, symbol=listed[i].symbol)
+    scanner.update_book_rows(again)
+    incremental = scanner.scan(later)
+    changed_assets = {r.base for r, old in zip(again, listed, strict=True) if r is not old}
+    assert incremental.stats.symbols_costed == len(changed_assets)
+    quotes = [q for q in market.inputs.quotes if q.venue != "bybit"] + rows
+    fresh = scan_inputs(replace(market.inputs, quotes=quotes, now=later))
+    assert _ranking(incremental) == _ranking(fresh)
