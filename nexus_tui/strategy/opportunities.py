@@ -432,9 +432,10 @@ def evaluate_base(
     return BaseResult(viable, costed, n_pairs(rows), recost_time(ctx, rows, legs))
 
 
-def nothing_possible(perps: Sequence[LegRow]) -> BaseResult:
-    """An asset the screen ruled out: nothing viable, nothing costed, nothing due with time."""
-    return BaseResult((), 0, n_pairs(perps), NEVER)
+def nothing_possible(pairs: int) -> BaseResult:
+    """An asset the screen ruled out (`pairs`: n_pairs of its linear perps): nothing viable,
+    nothing costed, nothing due with time."""
+    return BaseResult((), 0, pairs, NEVER)
 
 
 def explain_base(

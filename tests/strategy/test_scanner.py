@@ -9,11 +9,21 @@ import pytest
 
 from nexus_tui.core.leg_row import to_leg_row
 from nexus_tui.core.models import FundingRate, HealthState, VenueHealth
-from nexus_tui.strategy.models import Opportunity, OpportunityState, ScanResult
+from nexus_tui.strategy.models import Opportunity, OpportunityState, OpportunityType, ScanResult
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.scanner import Scanner, scan_inputs
 from nexus_tui.strategy.synthetic import SyntheticMarket, build_market, venue_update
-from tests.strategy.helpers import LOOSE, NOW, D, book, funding, healthy, inputs, perp_market
+from tests.strategy.helpers import (
+    LOOSE,
+    NOW,
+    D,
+    book,
+    funding,
+    healthy,
+    inputs,
+    perp_market,
+    spot_market,
+)
 
 
 def _ranking(result: ScanResult) -> list[tuple[str, float, object, tuple[str, ...]]]:
@@ -174,6 +184,30 @@ def test_a_fee_change_before_any_funding_arrives_is_used_once_it_does() -> None:
     seen = _scan(scanner, rows)
     assert _ranking(seen) == _ranking(scan_inputs(inputs(rows, markets=cheap, health=health), params))
     assert _only(seen).short.taker_fee == D("0.0005")
+
+
+@pytest.mark.parametrize("change", ["fee", "spot listing"])
+def test_a_fee_or_listing_change_after_a_scan_reaches_the_screen(change: str) -> None:
+    """The screen keeps what it reads of an asset that rates do not move (its markets' fee
+    bounds, which venues list spot) between scans: a market update must replace it. Nothing is
+    listed on the first markets; after a fee comes down, or binance lists BTC spot, the rescan
+    lists what a fresh scan of the new markets lists."""
+    rows = [funding("binance", "0.0006"), funding("okx", "0.0002")]
+    params = replace(LOOSE, min_net_apr=D("0.1"))
+    health = healthy("binance", "okx")
+    scanner = Scanner(params)
+    before = [perp_market("binance"), perp_market("okx", taker="0.02")]  # okx: above 100 % APR
+    scanner.load(inputs(rows, markets=before, health=health))
+    assert scanner.scan(NOW).opportunities == ()
+    if change == "fee":
+        after = [perp_market("binance"), perp_market("okx")]
+    else:
+        after = [*before, spot_market("binance")]
+    scanner.update_markets({(m.venue, m.symbol): m for m in after})
+    seen = scanner.scan(NOW)
+    assert _ranking(seen) == _ranking(scan_inputs(inputs(rows, markets=after, health=health), params))
+    kind = OpportunityType.CROSS_PERP if change == "fee" else OpportunityType.SPOT_PERP
+    assert [o.type for o in seen.opportunities] == [kind]
 
 
 def test_a_book_set_with_other_markets_at_the_same_places_is_looked_at_whole() -> None:

@@ -67,8 +67,8 @@ def _inputs(legs: list[tuple[LegSpec, bool]]) -> ScanInputs:
     return replace(inputs, tickers=tickers)
 
 
-def _rows(scanner: Scanner) -> list[tuple[MarketKey, LegRow]]:
-    return [((r.venue, r.symbol), r) for r in scanner.rows()]
+def _rows(scanner: Scanner) -> dict[MarketKey, LegRow]:
+    return {(r.venue, r.symbol): r for r in scanner.rows()}
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -125,9 +125,9 @@ def test_on_a_large_market_the_screen_rules_out_most_assets_and_changes_nothing(
     scanner.load(market.inputs)
     ctx = scanner.context(NOW)
     limits = constants(ctx)
-    by_base: dict[str, list[tuple[MarketKey, LegRow]]] = {}
+    by_base: dict[str, dict[MarketKey, LegRow]] = {}
     for row in scanner.rows():
-        by_base.setdefault(row.base, []).append(((row.venue, row.symbol), row))
+        by_base.setdefault(row.base, {})[(row.venue, row.symbol)] = row
     verdicts = [screen(ctx, limits, rows) for rows in by_base.values()]
     assert sum(v.anything for v in verdicts) < len(verdicts) / 2  # a typical book: most are ruled out
     assert sum(v.anything for v in verdicts) >= len({o.base for o in screened.opportunities})
