@@ -43,7 +43,6 @@ from nexus_tui.strategy.opportunities import (
     brute_force_base,
     evaluate_base,
     explain_base,
-    linear_perps,
     nothing_possible,
 )
 from nexus_tui.strategy.params import StrategyParams
@@ -496,9 +495,10 @@ class Scanner:
             known = self._results.get(base)
             if known is not None and not any(kinds):
                 return known  # screened out on the same data: still nothing, whatever the time
-            linear = linear_perps(legs.values(), self.params.symbols)
+            values = list(legs.values())
+            linear = values if laid.linear is None else [values[place] for place in laid.linear]
         if any(kinds):
-            return evaluate_base(ctx, linear, kinds, linear=True)
+            return evaluate_base(ctx, linear, kinds, linear=True, fees=laid.fees)
         return nothing_possible(laid.pairs)
 
     def explain(self, asset: str, now: datetime) -> tuple[Opportunity, ...]:

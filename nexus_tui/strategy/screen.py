@@ -62,7 +62,6 @@ class ScreenConstants(NamedTuple):
     size: float
     k: float  # APR per unit of round-trip cost fraction
     longest_ms: int  # the longest type E window
-    settlements: dict[int, int]  # interval hours -> the most settlements in that window (cache)
     least_spot_fee: float  # the cheapest spot round trip listed anywhere (inf: none)
     least_borrow: float  # the smallest borrow APR set, or 0
 
@@ -75,7 +74,6 @@ def constants(ctx: ScanContext) -> ScreenConstants:
         size=ctx.size_f,
         k=ctx.apr_per_cost,
         longest_ms=ctx.max_wait_ms + ctx.delay_ms,
-        settlements={},
         least_spot_fee=ctx.least_spot_fee(),
         least_borrow=min([0.0, *(float(v) for v in p.borrow_apr.values())]),
     )
@@ -89,7 +87,10 @@ class Layout(NamedTuple):
 
     size: int  # how many rows the asset had (linear or not)
     linear: tuple[int, ...] | None  # the linear perps' places among its rows; None: all of them
-    rows: tuple[tuple[float, float | None], ...]  # per linear perp: (fee x k, fee if spot is listed)
+    # Per linear perp: (fee x k, its fee when its venue lists spot else None, its interval when
+    # laid out, the settlements in the longest type E window on that interval).
+    rows: tuple[tuple[float, float | None, int, int], ...]
+    fees: tuple[float, ...]  # per linear perp: its fee bound
     least_fee: float  # the smallest fee bound (1.0 at most, as best_temporal starts it)
     pairs: int  # n_pairs of the linear perps
 
@@ -105,7 +106,8 @@ def layout(ctx: ScanContext, c: ScreenConstants, rows: Mapping[MarketKey, LegRow
     k = c.k
     places: list[int] = []
     linear: list[LegRow] = []
-    statics: list[tuple[float, float | None]] = []
+    statics: list[tuple[float, float | None, int, int]] = []
+    fees: list[float] = []
     least_fee = 1.0
     for place, (key, r) in enumerate(rows.items()):
         if r.settle not in USD_STABLECOINS or (only and r.base not in only and r.symbol not in only):
@@ -115,11 +117,14 @@ def layout(ctx: ScanContext, c: ScreenConstants, rows: Mapping[MarketKey, LegRow
         fee = fee_bounds.get(key)
         if fee is None:
             fee = fee_bound(key[0], key[1])
-        statics.append((fee * k, fee if r.venue in spot_venues else None))
+        interval = r.interval_hours
+        times = settlements_in(c.longest_ms, interval)
+        statics.append((fee * k, fee if r.venue in spot_venues else None, interval, times))
+        fees.append(fee)
         if fee < least_fee:
             least_fee = fee
     linear_places = None if len(places) == len(rows) else tuple(places)
-    return Layout(len(rows), linear_places, tuple(statics), least_fee, n_pairs(linear))
+    return Layout(len(rows), linear_places, tuple(statics), tuple(fees), least_fee, n_pairs(linear))
 
 
 def screen(
@@ -142,11 +147,10 @@ def screen(
     least_c = -NO_BOUND
     largest = 0.0
     hedge_gain = 0.0
-    settlements = c.settlements
     # Below this, |h| x 8760 - fee x k leaves no spot market room to pass (a margin covers the
     # different order of the float operations): the spot market is not even looked up.
     spot_floor = floor + c.least_spot_fee * k - c.least_borrow - MARGIN_APR
-    for r, (fee_apr, spot_fee) in zip(linear, laid.rows, strict=True):
+    for r, (fee_apr, spot_fee, interval, times) in zip(linear, laid.rows, strict=True):
         yearly = r.hourly * HOURS_PER_YEAR_F
         a = yearly - fee_apr
         if a > max_a:
@@ -159,9 +163,8 @@ def screen(
             rate = -rate
         if rate > largest:
             largest = rate
-        times = settlements.get(r.interval_hours)
-        if times is None:
-            times = settlements[r.interval_hours] = settlements_in(c.longest_ms, r.interval_hours)
+        if r.interval_hours != interval:  # the venue changed it since the asset was laid out
+            times = settlements_in(c.longest_ms, r.interval_hours)
         if rate * times > hedge_gain:
             hedge_gain = rate * times
         if spot_fee is not None and (a if a > -plus else -plus) >= spot_floor:
