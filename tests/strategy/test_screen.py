@@ -15,13 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nexus_tui.core.leg_row import to_leg_row
 from nexus_tui.core.models import MarketInfo, MarketKind, Ticker
 from nexus_tui.strategy.context import MarketKey
 from nexus_tui.strategy.models import LegRow, OpportunityType, ScanInputs, ScanResult
 from nexus_tui.strategy.opportunities import brute_force_base, evaluate_base
 from nexus_tui.strategy.params import FeeOverride, StrategyParams
 from nexus_tui.strategy.scanner import Scanner, scan_inputs
-from nexus_tui.strategy.screen import constants, screen
+from nexus_tui.strategy.screen import constants, layout, screen
 from nexus_tui.strategy.synthetic import build_market, venue_update
 from tests.strategy.helpers import NOW, book, funding, inputs, perp_market, spot_market, ticker
 from tests.strategy.markets import LegSpec, build_inputs, leg_specs
@@ -276,3 +277,30 @@ def test_where_the_capture_bound_is_tight_a_capture_is_listed_exactly_when_it_pa
         params = replace(ONLY_APR, cross_perp=False, min_expected_value_usd=Decimal(1))
         listed.append(_same_either_way(scan, params))
     assert any(listed) and not all(listed)
+
+
+def test_a_layout_kept_from_before_an_interval_change_screens_as_a_fresh_one() -> None:
+    """The Scanner keeps an asset's Layout (fees, intervals and their settlement counts) while
+    its markets stay; a venue moving a perp from 8 h to 1 h funding counts eight times as many
+    settlements in the type E window, so the screen must count from the row's interval."""
+    params = StrategyParams(min_net_apr=Decimal("-1"), min_expected_value_usd=Decimal(0))
+    scanner = Scanner(params)
+    scanner.load(inputs([funding("binance", "0.0001"), funding("okx", "0.0001")]))
+    ctx = scanner.context(NOW)
+    limits = constants(ctx)
+    eight = _rows(scanner)
+    kept = layout(ctx, limits, eight)
+    verdicts = {}
+    for rate in ("0.0003", "0.0006", "0.0009", "0.0012", "0.0015"):
+        on = {
+            interval: {
+                key: to_leg_row(funding(key[0], rate, interval=interval)) if key[0] == "binance" else row
+                for key, row in eight.items()
+            }
+            for interval in (1, 8)
+        }
+        fresh, stale = screen(ctx, limits, on[1]), screen(ctx, limits, on[1], kept)
+        assert stale[:3] == fresh[:3]
+        verdicts[rate] = fresh.temporal, screen(ctx, limits, on[8], kept).temporal
+    # Some rate is worth capturing on 1 h funding and not on 8 h: the case above was put.
+    assert any(on_one and not on_eight for on_one, on_eight in verdicts.values())
