@@ -84,20 +84,21 @@ MARGIN_HOURLY = 1e-15
 Leg = tuple[LegRow, float, float, float, float, int, int]
 
 
-def usable_legs(ctx: ScanContext, perps: Sequence[LegRow], fees: Sequence[float] | None = None) -> list[Leg]:
-    """The perps whose gates pass (ctx.passes), with the floats the searches use (`fees`: their
-    fee bounds, in order, when known)."""
+def usable_legs(ctx: ScanContext, perps: Sequence[LegRow]) -> list[Leg]:
+    """The perps whose gates pass (ctx.passes), with the floats the searches use."""
     out: list[Leg] = []
     passes = ctx.passes
+    fee_bounds = ctx.caches.fee_bound
+    fee_bound = ctx.fee_bound
     k = ctx.apr_per_cost
     now_ms = ctx.now_ms
     append = out.append
-    if fees is None:
-        fee_bound = ctx.fee_bound
-        fees = [fee_bound(r.venue, r.symbol) for r in perps]
-    for r, fee in zip(perps, fees, strict=True):
+    for r in perps:
         if not passes(r):
             continue
+        fee = fee_bounds.get((r.venue, r.symbol))
+        if fee is None:
+            fee = fee_bound(r.venue, r.symbol)
         yearly = r.hourly * HOURS_PER_YEAR_F
         fee_apr = fee * k
         interval = r.interval_hours * 3_600_000
@@ -412,19 +413,14 @@ NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 def evaluate_base(
-    ctx: ScanContext,
-    perps: Sequence[LegRow],
-    kinds: Kinds = ALL_KINDS,
-    *,
-    linear: bool = False,
-    fees: Sequence[float] | None = None,
+    ctx: ScanContext, perps: Sequence[LegRow], kinds: Kinds = ALL_KINDS, *, linear: bool = False
 ) -> BaseResult:
     """The best viable trade of each kind for one base asset, looking only for `kinds` (the
     others are known to have none: screen.py). `linear`: `perps` are already the asset's linear
-    perps (linear_perps), and `fees` their fee bounds in order, when known."""
+    perps (linear_perps)."""
     p = ctx.params
     rows = list(perps) if linear else linear_perps(perps, p.symbols)
-    legs = usable_legs(ctx, rows, fees if linear else None)
+    legs = usable_legs(ctx, rows)
     cross, spot_perp, temporal = kinds
     searches = (
         best_cross(ctx, legs) if p.cross_perp and cross else NOTHING,
@@ -436,10 +432,9 @@ def evaluate_base(
     return BaseResult(viable, costed, n_pairs(rows), recost_time(ctx, rows, legs))
 
 
-def nothing_possible(pairs: int) -> BaseResult:
-    """An asset the screen ruled out (`pairs`: n_pairs of its linear perps): nothing viable,
-    nothing costed, nothing due with time."""
-    return BaseResult((), 0, pairs, NEVER)
+def nothing_possible(perps: Sequence[LegRow]) -> BaseResult:
+    """An asset the screen ruled out: nothing viable, nothing costed, nothing due with time."""
+    return BaseResult((), 0, n_pairs(perps), NEVER)
 
 
 def explain_base(

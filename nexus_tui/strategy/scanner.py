@@ -43,10 +43,11 @@ from nexus_tui.strategy.opportunities import (
     brute_force_base,
     evaluate_base,
     explain_base,
+    linear_perps,
     nothing_possible,
 )
 from nexus_tui.strategy.params import StrategyParams
-from nexus_tui.strategy.screen import Layout, ScreenConstants, constants, layout, screen
+from nexus_tui.strategy.screen import ScreenConstants, constants, screen
 
 
 def _same_funding(row: LegRow, quote: Any) -> bool:
@@ -103,9 +104,6 @@ class Scanner:
         # Per asset, what the screen said it could offer, kept while its rows, fees, spot
         # listings, books and tickers stay as they were (its result then stands too, if nothing).
         self._kinds: dict[str, Kinds] = {}
-        # Per asset, what the screen reads of it that its rates do not move (screen.Layout), kept
-        # while its set of markets, their fees, the spot listings and the parameters stay.
-        self._layouts: dict[str, Layout] = {}
         self._dirty: set[str] = set()
         self._lifecycle = Lifecycle(self.params.expired_retention_s)
         self._last_scan: datetime | None = None
@@ -117,7 +115,6 @@ class Scanner:
         self.params = params
         self._caches = MarketCaches()
         self._kinds.clear()
-        self._layouts.clear()
         self._lifecycle.retention_s = params.expired_retention_s
         self._dirty.update(self._by_base)
 
@@ -134,7 +131,7 @@ class Scanner:
         stale_before = None
         if self._last_scan is not None:
             stale_before = self._last_scan - timedelta(seconds=self.params.max_quote_age_s)
-        rows, by_base, dirty, layouts = self._rows, self._by_base, self._dirty, self._layouts
+        rows, by_base, dirty = self._rows, self._by_base, self._dirty
         get = rows.get
         touched: set[str] = set()  # bases whose rows moved: their screen is forgotten once, after
         for quote in quotes:
@@ -158,13 +155,9 @@ class Scanner:
                 continue
             row = quote if type(quote) is LegRow else to_leg_row(quote)
             base = row.base
-            if old is None:
-                layouts.pop(base, None)  # a new market: the asset is laid out again
-            elif old.base != base:
+            if old is not None and old.base != base:
                 by_base[old.base].pop(key, None)
                 touched.add(old.base)
-                layouts.pop(old.base, None)
-                layouts.pop(base, None)
             rows[key] = row
             legs = by_base.get(base)
             if legs is None:
@@ -266,7 +259,6 @@ class Scanner:
             row = self._rows.pop(key, None)
             if row is not None:
                 self._by_base.get(row.base, {}).pop(key, None)
-                self._layouts.pop(row.base, None)
                 self._changed(row.base)
 
     def update_markets(self, markets: Mapping[MarketKey, MarketInfo]) -> None:
@@ -274,14 +266,12 @@ class Scanner:
             # Nothing costed or resolved yet: every base with rows is dirty already.
             self._markets.update(markets)
             self._caches.forget_spots()
-            self._layouts.clear()
             return
         for key, market in markets.items():
             old = self._markets.get(key)
             if old is not market and old != market:
                 self._markets[key] = market
                 self._caches.forget_market(key)
-                self._layouts.clear()  # fees or spot listings: what every asset's layout reads
                 self._changed(self._base_of(key))
                 if market.kind is MarketKind.SPOT or (old is not None and old.kind is MarketKind.SPOT):
                     self._kinds.clear()  # the cheapest spot fee and the spot venues screen every asset
@@ -484,22 +474,18 @@ class Scanner:
     ) -> BaseResult:
         """Screen the asset (or recall its screen), then cost only the kinds it could offer."""
         kinds = self._kinds.get(base)
-        laid = self._layouts.get(base)
-        if laid is None or laid.size != len(legs):
-            laid = self._layouts[base] = layout(ctx, limits, legs)
         if kinds is None:
-            verdict = screen(ctx, limits, legs, laid)
+            verdict = screen(ctx, limits, legs.items())
             kinds = self._kinds[base] = (verdict.cross, verdict.spot_perp, verdict.temporal)
             linear = verdict.linear
         else:
             known = self._results.get(base)
             if known is not None and not any(kinds):
                 return known  # screened out on the same data: still nothing, whatever the time
-            values = list(legs.values())
-            linear = values if laid.linear is None else [values[place] for place in laid.linear]
+            linear = linear_perps(legs.values(), self.params.symbols)
         if any(kinds):
-            return evaluate_base(ctx, linear, kinds, linear=True, fees=laid.fees)
-        return nothing_possible(laid.pairs)
+            return evaluate_base(ctx, linear, kinds, linear=True)
+        return nothing_possible(linear)
 
     def explain(self, asset: str, now: datetime) -> tuple[Opportunity, ...]:
         """For one base asset (or a symbol of it): the obvious trades that are not viable, and why."""

@@ -22,19 +22,12 @@ change: it is not re-costed on a timer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from nexus_tui.strategy.context import MarketKey, ScanContext
 from nexus_tui.strategy.models import LegRow
-from nexus_tui.strategy.opportunities import (
-    EPS,
-    HOURS_PER_YEAR_F,
-    MARGIN_APR,
-    MARGIN_USD,
-    n_pairs,
-    spot_market,
-)
+from nexus_tui.strategy.opportunities import EPS, HOURS_PER_YEAR_F, MARGIN_APR, MARGIN_USD, spot_market
 from nexus_tui.strategy.schedule import MS_PER_HOUR
 from nexus_tui.strategy.venues import USD_STABLECOINS
 
@@ -62,6 +55,7 @@ class ScreenConstants(NamedTuple):
     size: float
     k: float  # APR per unit of round-trip cost fraction
     longest_ms: int  # the longest type E window
+    settlements: dict[int, int]  # interval hours -> the most settlements in that window (cache)
     least_spot_fee: float  # the cheapest spot round trip listed anywhere (inf: none)
     least_borrow: float  # the smallest borrow APR set, or 0
 
@@ -74,107 +68,66 @@ def constants(ctx: ScanContext) -> ScreenConstants:
         size=ctx.size_f,
         k=ctx.apr_per_cost,
         longest_ms=ctx.max_wait_ms + ctx.delay_ms,
+        settlements={},
         least_spot_fee=ctx.least_spot_fee(),
         least_borrow=min([0.0, *(float(v) for v in p.borrow_apr.values())]),
     )
 
 
-class Layout(NamedTuple):
-    """What the screen reads of one asset that its rates do not move: which of its rows are
-    linear perps and, for each, its fee bound as APR and (on a venue listing spot) the fee bound
-    itself. Worked out once and kept (Scanner._layouts) while the asset's markets, their fees,
-    the spot listings and the parameters stay as they were."""
-
-    size: int  # how many rows the asset had (linear or not)
-    linear: tuple[int, ...] | None  # the linear perps' places among its rows; None: all of them
-    # Per linear perp: (fee x k, its fee when its venue lists spot else None, its interval when
-    # laid out, the settlements in the longest type E window on that interval).
-    rows: tuple[tuple[float, float | None, int, int], ...]
-    fees: tuple[float, ...]  # per linear perp: its fee bound
-    least_fee: float  # the smallest fee bound (1.0 at most, as best_temporal starts it)
-    pairs: int  # n_pairs of the linear perps
-
-
-def layout(ctx: ScanContext, c: ScreenConstants, rows: Mapping[MarketKey, LegRow]) -> Layout:
-    """The asset's Layout (`rows`: its perps, keyed by market, in the order `screen` reads them)."""
-    only = ctx.params.symbols
+def screen(ctx: ScanContext, c: ScreenConstants, rows: Iterable[tuple[MarketKey, LegRow]]) -> Verdict:
+    """The kinds one asset could offer (`rows`: its perps, keyed by market)."""
+    p = ctx.params
+    only = p.symbols
     fee_bounds = ctx.caches.fee_bound
     fee_bound = ctx.fee_bound
     # The spot survey behind spot_venues has resolved every listed market's fee bound: a miss is
     # a perp without a listing (its venue's tier fees).
     spot_venues = ctx.spot_venues()
     k = c.k
-    places: list[int] = []
     linear: list[LegRow] = []
-    statics: list[tuple[float, float | None, int, int]] = []
-    fees: list[float] = []
-    least_fee = 1.0
-    for place, (key, r) in enumerate(rows.items()):
+    max_a = max_b = max_spot = NO_BOUND
+    largest = 0.0
+    hedge_gain = 0.0
+    least_fee = 1.0  # as best_temporal starts it
+    settlements = c.settlements
+    # Below this, |h| x 8760 - fee x k leaves no spot market room to pass (a margin covers the
+    # different order of the float operations): the spot market is not even looked up.
+    spot_floor = c.floor + c.least_spot_fee * k - c.least_borrow - MARGIN_APR
+    for key, r in rows:
         if r.settle not in USD_STABLECOINS or (only and r.base not in only and r.symbol not in only):
             continue
-        places.append(place)
         linear.append(r)
         fee = fee_bounds.get(key)
         if fee is None:
             fee = fee_bound(key[0], key[1])
-        interval = r.interval_hours
-        times = settlements_in(c.longest_ms, interval)
-        statics.append((fee * k, fee if r.venue in spot_venues else None, interval, times))
-        fees.append(fee)
-        if fee < least_fee:
-            least_fee = fee
-    linear_places = None if len(places) == len(rows) else tuple(places)
-    return Layout(len(rows), linear_places, tuple(statics), tuple(fees), least_fee, n_pairs(linear))
-
-
-def screen(
-    ctx: ScanContext, c: ScreenConstants, rows: Mapping[MarketKey, LegRow], laid: Layout | None = None
-) -> Verdict:
-    """The kinds one asset could offer (`rows`: its perps, keyed by market; `laid`: their
-    Layout, worked out here when not given)."""
-    if laid is None:
-        laid = layout(ctx, c, rows)
-    p = ctx.params
-    values = list(rows.values())
-    linear = values if laid.linear is None else [values[place] for place in laid.linear]
-    if not linear:
-        return Verdict(False, False, False, linear)
-    k = c.k
-    floor = c.floor
-    max_a = max_spot = NO_BOUND
-    # b = -yearly - fee x k is -(yearly + fee x k) exactly (IEEE rounding is symmetric), so the
-    # largest b is minus the least yearly + fee x k.
-    least_c = -NO_BOUND
-    largest = 0.0
-    hedge_gain = 0.0
-    # Below this, |h| x 8760 - fee x k leaves no spot market room to pass (a margin covers the
-    # different order of the float operations): the spot market is not even looked up.
-    spot_floor = floor + c.least_spot_fee * k - c.least_borrow - MARGIN_APR
-    for r, (fee_apr, spot_fee, interval, times) in zip(linear, laid.rows, strict=True):
         yearly = r.hourly * HOURS_PER_YEAR_F
+        fee_apr = fee * k
         a = yearly - fee_apr
         if a > max_a:
             max_a = a
-        plus = yearly + fee_apr
-        if plus < least_c:
-            least_c = plus
-        rate = r.rate_f
-        if rate < 0.0:
-            rate = -rate
+        b = -yearly - fee_apr
+        if b > max_b:
+            max_b = b
+        rate = r.rate_f if r.rate_f >= 0.0 else -r.rate_f
         if rate > largest:
             largest = rate
-        if r.interval_hours != interval:  # the venue changed it since the asset was laid out
-            times = settlements_in(c.longest_ms, r.interval_hours)
+        times = settlements.get(r.interval_hours)
+        if times is None:
+            times = settlements[r.interval_hours] = settlements_in(c.longest_ms, r.interval_hours)
         if rate * times > hedge_gain:
             hedge_gain = rate * times
-        if spot_fee is not None and (a if a > -plus else -plus) >= spot_floor:
-            spot_bound = _spot_perp_bound(ctx, r, yearly, spot_fee, k, floor)
+        if fee < least_fee:
+            least_fee = fee
+        if r.venue in spot_venues and (a if a > b else b) >= spot_floor:
+            spot_bound = _spot_perp_bound(ctx, r, yearly, fee, k, c.floor)
             if spot_bound > max_spot:
                 max_spot = spot_bound
-    cross = p.cross_perp and len(linear) > 1 and max_a - least_c >= floor
+    if not linear:
+        return Verdict(False, False, False, linear)
+    floor = c.floor
+    cross = p.cross_perp and len(linear) > 1 and max_a + max_b >= floor
     if cross:
         cross = _tight_cross(ctx, linear, k) + EPS >= floor
-    least_fee = laid.least_fee
     cheapest_hedge = least_fee if least_fee < c.least_spot_fee else c.least_spot_fee
     temporal = p.temporal and (largest + hedge_gain - least_fee - cheapest_hedge) * c.size >= c.min_ev
     return Verdict(cross, p.spot_perp and max_spot >= floor, temporal, linear)

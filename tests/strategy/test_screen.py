@@ -15,14 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nexus_tui.core.leg_row import to_leg_row
 from nexus_tui.core.models import MarketInfo, MarketKind, Ticker
 from nexus_tui.strategy.context import MarketKey
 from nexus_tui.strategy.models import LegRow, OpportunityType, ScanInputs, ScanResult
 from nexus_tui.strategy.opportunities import brute_force_base, evaluate_base
 from nexus_tui.strategy.params import FeeOverride, StrategyParams
 from nexus_tui.strategy.scanner import Scanner, scan_inputs
-from nexus_tui.strategy.screen import constants, layout, screen
+from nexus_tui.strategy.screen import constants, screen
 from nexus_tui.strategy.synthetic import build_market, venue_update
 from tests.strategy.helpers import NOW, book, funding, inputs, perp_market, spot_market, ticker
 from tests.strategy.markets import LegSpec, build_inputs, leg_specs
@@ -68,8 +67,8 @@ def _inputs(legs: list[tuple[LegSpec, bool]]) -> ScanInputs:
     return replace(inputs, tickers=tickers)
 
 
-def _rows(scanner: Scanner) -> dict[MarketKey, LegRow]:
-    return {(r.venue, r.symbol): r for r in scanner.rows()}
+def _rows(scanner: Scanner) -> list[tuple[MarketKey, LegRow]]:
+    return [((r.venue, r.symbol), r) for r in scanner.rows()]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -126,9 +125,9 @@ def test_on_a_large_market_the_screen_rules_out_most_assets_and_changes_nothing(
     scanner.load(market.inputs)
     ctx = scanner.context(NOW)
     limits = constants(ctx)
-    by_base: dict[str, dict[MarketKey, LegRow]] = {}
+    by_base: dict[str, list[tuple[MarketKey, LegRow]]] = {}
     for row in scanner.rows():
-        by_base.setdefault(row.base, {})[(row.venue, row.symbol)] = row
+        by_base.setdefault(row.base, []).append(((row.venue, row.symbol), row))
     verdicts = [screen(ctx, limits, rows) for rows in by_base.values()]
     assert sum(v.anything for v in verdicts) < len(verdicts) / 2  # a typical book: most are ruled out
     assert sum(v.anything for v in verdicts) >= len({o.base for o in screened.opportunities})
@@ -277,30 +276,3 @@ def test_where_the_capture_bound_is_tight_a_capture_is_listed_exactly_when_it_pa
         params = replace(ONLY_APR, cross_perp=False, min_expected_value_usd=Decimal(1))
         listed.append(_same_either_way(scan, params))
     assert any(listed) and not all(listed)
-
-
-def test_a_layout_kept_from_before_an_interval_change_screens_as_a_fresh_one() -> None:
-    """The Scanner keeps an asset's Layout (fees, intervals and their settlement counts) while
-    its markets stay; a venue moving a perp from 8 h to 1 h funding counts eight times as many
-    settlements in the type E window, so the screen must count from the row's interval."""
-    params = StrategyParams(min_net_apr=Decimal("-1"), min_expected_value_usd=Decimal(0))
-    scanner = Scanner(params)
-    scanner.load(inputs([funding("binance", "0.0001"), funding("okx", "0.0001")]))
-    ctx = scanner.context(NOW)
-    limits = constants(ctx)
-    eight = _rows(scanner)
-    kept = layout(ctx, limits, eight)
-    verdicts = {}
-    for rate in ("0.0003", "0.0006", "0.0009", "0.0012", "0.0015"):
-        on = {
-            interval: {
-                key: to_leg_row(funding(key[0], rate, interval=interval)) if key[0] == "binance" else row
-                for key, row in eight.items()
-            }
-            for interval in (1, 8)
-        }
-        fresh, stale = screen(ctx, limits, on[1]), screen(ctx, limits, on[1], kept)
-        assert stale[:3] == fresh[:3]
-        verdicts[rate] = fresh.temporal, screen(ctx, limits, on[8], kept).temporal
-    # Some rate is worth capturing on 1 h funding and not on 8 h: the case above was put.
-    assert any(on_one and not on_eight for on_one, on_eight in verdicts.values())
