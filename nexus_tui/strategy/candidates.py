@@ -329,15 +329,7 @@ def cost_cross_with(
     net = gross - fixed * HOURS_PER_YEAR / p.horizon_hours
     long_receives = -long.rate
     flows = (_tuple_new(Flow, (short.rate, short_schedule)), _tuple_new(Flow, (long_receives, long_schedule)))
-    # scheduled_funding(flows, horizon) in line, the same sum in the same order
-    horizon = ctx.horizon_ms
-    funding = ZERO
-    first, interval, _ = short_schedule
-    if horizon >= first:
-        funding += short.rate * ((horizon - first) // interval + 1)
-    first, interval, _ = long_schedule
-    if horizon >= first:
-        funding += long_receives * ((horizon - first) // interval + 1)
+    funding = scheduled_funding(flows, ctx.horizon_ms)
     ev = (funding - fixed) * p.size_usd
     kind = (
         OpportunityType.CEX_DEX if is_dex(long.venue) or is_dex(short.venue) else OpportunityType.CROSS_PERP

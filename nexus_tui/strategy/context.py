@@ -215,10 +215,7 @@ class ScanContext:
         if known is not None:
             floor = known.round_trip_f - FLOOR_MARGIN
         else:
-            fee = caches.fee_bound.get(key)
-            if fee is None:
-                fee = self.fee_bound(key[0], key[1])
-            floor = fee + _touch(self.order_books.get(key), self.tickers.get(key))
+            floor = self.fee_bound(key[0], key[1]) + _touch(self.order_books.get(key), self.tickers.get(key))
         caches.cost_floor[key] = floor
         return floor
 
