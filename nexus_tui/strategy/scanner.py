@@ -166,34 +166,32 @@ class Scanner:
             touched.add(base)
             changed += 1
         if touched:
-            dirty |= touched
-            kinds = self._kinds
-            if kinds:
-                for base in touched:
-                    kinds.pop(base, None)
+            self._moved(touched)
         return changed
 
     def update_book_rows(self, rows: list[LegRow]) -> int:
         """The funding book's whole set of rows (FundingBook.scan_rows), as the service folds the
         book in. The book keeps its pairs in a stable order and hands an unchanged pair's row out
         again, so a row that is the same object at the same place as in the previous set is
-        passed over without a look; the others go through `update_quotes`."""
+        passed over without a look; the others are taken in place (`_take_in_place`) while each
+        place holds the market it held, else one by one as update_quotes takes them."""
         previous = self._book_rows
         self._book_rows = rows
-        places = self._places
-        if places is not None and len(rows) == len(previous):
-            count = self._take_in_place(rows, previous, places)
-            if count is not None:
-                return count
+        if previous and len(rows) == len(previous):
+            places = self._places
+            if places is None:  # worked out when a set of the same shape first follows one
+                places = self._places = self._places_of(previous)
+            if places is not None:
+                count = self._take_in_place(rows, previous, places)
+                if count is not None:
+                    return count
+        self._places = None
         if not previous:
-            count = self._take(rows)
-        else:
-            changed = [row for row, before in zip(rows, previous, strict=False) if row is not before]
-            if len(rows) > len(previous):
-                changed += rows[len(previous) :]
-            count = self._take(changed) if changed else 0
-        self._places = self._places_of(rows)
-        return count
+            return self._take(rows)
+        changed = [row for row, before in zip(rows, previous, strict=False) if row is not before]
+        if len(rows) > len(previous):
+            changed += rows[len(previous) :]
+        return self._take(changed) if changed else 0
 
     def _take_in_place(self, rows: list[LegRow], previous: list[LegRow], places: _Places) -> int | None:
         """update_book_rows when each new row is for the market at its place in the previous set
@@ -224,16 +222,14 @@ class Scanner:
             touched.add(bases[i])
             count += 1
         if touched:
-            self._dirty |= touched
-            kinds = self._kinds
-            if kinds:
-                for base in touched:
-                    kinds.pop(base, None)
+            self._moved(touched)
         if not placed:
             return None
         return count + self._take(other) if other else count
 
     def _places_of(self, rows: list[LegRow]) -> _Places | None:
+        """What is at each place of `rows`, a set the scanner has taken in full (None when a
+        market in it is not held under the row's asset)."""
         keys: list[MarketKey] = []
         bases: list[str] = []
         legs: list[dict[MarketKey, LegRow]] = []
@@ -241,8 +237,10 @@ class Scanner:
         held = {key: key for key in self._rows}
         for row in rows:
             key = held.get((row.venue, row.symbol))
-            taken = None if key is None else self._rows[key]
-            if key is None or taken is None or taken.base != row.base:
+            if key is None:
+                return None
+            taken = self._rows[key]
+            if taken.base != row.base:
                 return None
             if key[0] is not row.venue or key[1] is not row.symbol:
                 key = (row.venue, row.symbol)  # the guard asks for the book's own objects
@@ -382,6 +380,14 @@ class Scanner:
         """Something the screen reads changed for `base`: screen and cost it again."""
         self._dirty.add(base)
         self._kinds.pop(base, None)
+
+    def _moved(self, bases: set[str]) -> None:
+        """`_changed` for many assets at once (their funding rows moved)."""
+        self._dirty |= bases
+        kinds = self._kinds
+        if kinds:
+            for base in bases:
+                kinds.pop(base, None)
 
     def _base_of(self, key: MarketKey) -> str:
         row = self._rows.get(key)
