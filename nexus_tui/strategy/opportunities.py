@@ -127,14 +127,12 @@ class Screen:
         self.horizon_ms = ctx.horizon_ms
         self.max_break_even_ms = ctx.max_break_even_hours_f * 3_600_000 + 1.0
 
-    def cross(self, long: LegRow, short: LegRow, best_net: float) -> bool:
-        return self.cross_inputs(long, short, best_net) is not None
-
     def cross_inputs(
         self, long: LegRow, short: LegRow, best_net: float
     ) -> tuple[MarketCosts, MarketCosts, Schedule, Schedule] | None:
-        """`cross`, giving what it looked up when the pair passes: (long costs, short costs,
-        long schedule, short schedule), the inputs cost_cross_with takes."""
+        """None when the pair (type B/C) cannot be viable or beat `best_net`; else what the
+        screen looked up: (long costs, short costs, long schedule, short schedule), the inputs
+        cost_cross_with takes."""
         delta = short.hourly - long.hourly
         if delta <= self.delta_floor:
             return None
