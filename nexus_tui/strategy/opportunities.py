@@ -411,11 +411,16 @@ NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 def evaluate_base(
-    ctx: ScanContext, perps: Sequence[LegRow], kinds: Kinds = ALL_KINDS, *, linear: bool = False
+    ctx: ScanContext,
+    perps: Sequence[LegRow],
+    kinds: Kinds = ALL_KINDS,
+    *,
+    linear: bool = False,
+    pairs: int | None = None,
 ) -> BaseResult:
     """The best viable trade of each kind for one base asset, looking only for `kinds` (the
     others are known to have none: screen.py). `linear`: `perps` are already the asset's linear
-    perps (linear_perps)."""
+    perps (linear_perps); `pairs`: their n_pairs, when known."""
     p = ctx.params
     rows = list(perps) if linear else linear_perps(perps, p.symbols)
     legs = usable_legs(ctx, rows)
@@ -427,12 +432,14 @@ def evaluate_base(
     )
     viable = tuple([assemble(ctx, s.best) for s in searches if s.best is not None])
     costed = searches[0].costed + searches[1].costed + searches[2].costed
-    return BaseResult(viable, costed, n_pairs(rows), recost_time(ctx, rows, legs))
+    possible = n_pairs(rows) if pairs is None else pairs
+    return BaseResult(viable, costed, possible, recost_time(ctx, rows, legs))
 
 
-def nothing_possible(perps: Sequence[LegRow]) -> BaseResult:
-    """An asset the screen ruled out: nothing viable, nothing costed, nothing due with time."""
-    return BaseResult((), 0, n_pairs(perps), NEVER)
+def nothing_possible(perps: Sequence[LegRow], pairs: int | None = None) -> BaseResult:
+    """An asset the screen ruled out: nothing viable, nothing costed, nothing due with time
+    (`pairs`: the perps' n_pairs, when known)."""
+    return BaseResult((), 0, n_pairs(perps) if pairs is None else pairs, NEVER)
 
 
 def explain_base(

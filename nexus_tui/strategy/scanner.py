@@ -43,11 +43,10 @@ from nexus_tui.strategy.opportunities import (
     brute_force_base,
     evaluate_base,
     explain_base,
-    linear_perps,
     nothing_possible,
 )
 from nexus_tui.strategy.params import StrategyParams
-from nexus_tui.strategy.screen import ScreenConstants, constants, screen
+from nexus_tui.strategy.screen import Layout, ScreenConstants, constants, screen, screen_and_lay_out
 
 
 def _same_funding(row: LegRow, quote: Any) -> bool:
@@ -104,6 +103,9 @@ class Scanner:
         # Per asset, what the screen said it could offer, kept while its rows, fees, spot
         # listings, books and tickers stay as they were (its result then stands too, if nothing).
         self._kinds: dict[str, Kinds] = {}
+        # Per asset, what its screen reads of its markets (screen.Layout), kept while the asset's
+        # markets, their fees and the spot listings stay as they are.
+        self._layouts: dict[str, Layout] = {}
         self._dirty: set[str] = set()
         self._lifecycle = Lifecycle(self.params.expired_retention_s)
         self._last_scan: datetime | None = None
@@ -115,6 +117,7 @@ class Scanner:
         self.params = params
         self._caches = MarketCaches()
         self._kinds.clear()
+        self._layouts.clear()
         self._lifecycle.retention_s = params.expired_retention_s
         self._dirty.update(self._by_base)
 
@@ -131,7 +134,7 @@ class Scanner:
         stale_before = None
         if self._last_scan is not None:
             stale_before = self._last_scan - timedelta(seconds=self.params.max_quote_age_s)
-        rows, by_base, dirty = self._rows, self._by_base, self._dirty
+        rows, by_base, dirty, layouts = self._rows, self._by_base, self._dirty, self._layouts
         get = rows.get
         touched: set[str] = set()  # bases whose rows moved: their screen is forgotten once, after
         for quote in quotes:
@@ -155,8 +158,11 @@ class Scanner:
                 continue
             row = quote if type(quote) is LegRow else to_leg_row(quote)
             base = row.base
+            if layouts and (old is None or old.base != base):  # the asset gains a market
+                layouts.pop(base, None)
             if old is not None and old.base != base:
                 by_base[old.base].pop(key, None)
+                layouts.pop(old.base, None)
                 touched.add(old.base)
             rows[key] = row
             legs = by_base.get(base)
@@ -214,7 +220,9 @@ class Scanner:
             if row.venue is not key[0] or row.symbol is not key[1] or row.base != bases[i]:
                 placed = False
                 break
-            if row.rate == before.rate:
+            # Floats that differ come from rates that differ (the usual case, told without
+            # comparing Decimals); equal floats leave it to the Decimals.
+            if row.rate_f == before.rate_f and row.rate == before.rate:
                 other.append(row)  # the same rate: what else moved is for _take to tell
                 continue
             taken[key] = row
@@ -257,6 +265,7 @@ class Scanner:
             row = self._rows.pop(key, None)
             if row is not None:
                 self._by_base.get(row.base, {}).pop(key, None)
+                self._layouts.pop(row.base, None)
                 self._changed(row.base)
 
     def update_markets(self, markets: Mapping[MarketKey, MarketInfo]) -> None:
@@ -264,15 +273,20 @@ class Scanner:
             # Nothing costed or resolved yet: every base with rows is dirty already.
             self._markets.update(markets)
             self._caches.forget_spots()
+            self._layouts.clear()
             return
         for key, market in markets.items():
             old = self._markets.get(key)
             if old is not market and old != market:
                 self._markets[key] = market
                 self._caches.forget_market(key)
-                self._changed(self._base_of(key))
+                base = self._base_of(key)
+                self._changed(base)
+                self._layouts.pop(base, None)  # its fee bound
                 if market.kind is MarketKind.SPOT or (old is not None and old.kind is MarketKind.SPOT):
-                    self._kinds.clear()  # the cheapest spot fee and the spot venues screen every asset
+                    # The cheapest spot fee and the spot venues screen every asset.
+                    self._kinds.clear()
+                    self._layouts.clear()
 
     def update_order_books(self, books: Iterable[OrderBook] | Mapping[MarketKey, OrderBook]) -> None:
         if not self._results and isinstance(books, Mapping):
@@ -283,15 +297,13 @@ class Scanner:
             key = (book.venue, book.symbol)
             if self._books.get(key) is not book:
                 self._books[key] = book
-                self._caches.forget(key)
-                self._changed(self._base_of(key))
+                self._forget(key)
 
     def drop_order_books(self, keys: Iterable[MarketKey]) -> None:
         """Books too old to trust: their markets fall back to fees (and quoted spread)."""
         for key in keys:
             if self._books.pop(key, None) is not None:
-                self._caches.forget(key)
-                self._changed(self._base_of(key))
+                self._forget(key)
 
     def update_tickers(self, tickers: Iterable[Ticker] | Mapping[MarketKey, Ticker]) -> None:
         if not self._results and isinstance(tickers, Mapping):
@@ -311,13 +323,14 @@ class Scanner:
             signature = self._ticker_signature(ticker)
             self._ticker_sigs[key] = signature
             if old_ticker is None or old != signature:
-                self._caches.forget(key)
-                self._changed(self._base_of(key))
+                self._forget(key)
             else:
                 # Figures stay as they were costed, but a cost floor not yet backed by costs
                 # must come from the ticker the costs will be worked out from.
                 self._caches.cost_floor.pop(key, None)
-                self._kinds.pop(self._base_of(key), None)
+                base = self._base_of(key)
+                self._kinds.pop(base, None)
+                self._floors_moved(base)
 
     def _ticker_signature(self, ticker: Ticker) -> tuple[object, ...]:
         """Only what a ticker changes in the figures: the eligibility verdicts, and the quoted
@@ -375,6 +388,19 @@ class Scanner:
         self.update_order_books(inputs.order_books)
         self.set_histories(inputs.histories)
         self.update_quotes(inputs.quotes)
+
+    def _forget(self, key: MarketKey) -> None:
+        """A market's book or ticker changed: its costs and cost floor are worked out again."""
+        self._caches.forget(key)
+        base = self._base_of(key)
+        self._changed(base)
+        self._floors_moved(base)
+
+    def _floors_moved(self, base: str) -> None:
+        """A cost floor of the asset's markets was dropped: its screen asks for them again."""
+        shape = self._layouts.get(base)
+        if shape is not None:
+            shape.floor_aprs = None
 
     def _changed(self, base: str) -> None:
         """Something the screen reads changed for `base`: screen and cost it again."""
@@ -486,18 +512,24 @@ class Scanner:
     ) -> BaseResult:
         """Screen the asset (or recall its screen), then cost only the kinds it could offer."""
         kinds = self._kinds.get(base)
-        if kinds is None:
-            verdict = screen(ctx, limits, legs.items())
+        shape = self._layouts.get(base)
+        if shape is None or shape.k != limits.k:
+            verdict, shape = screen_and_lay_out(ctx, limits, legs)
+            self._layouts[base] = shape
+            kinds = self._kinds[base] = (verdict.cross, verdict.spot_perp, verdict.temporal)
+            linear = verdict.linear
+        elif kinds is None:
+            verdict = screen(ctx, limits, legs, shape)
             kinds = self._kinds[base] = (verdict.cross, verdict.spot_perp, verdict.temporal)
             linear = verdict.linear
         else:
             known = self._results.get(base)
             if known is not None and not any(kinds):
                 return known  # screened out on the same data: still nothing, whatever the time
-            linear = linear_perps(legs.values(), self.params.symbols)
+            linear = shape.linear(legs)
         if any(kinds):
-            return evaluate_base(ctx, linear, kinds, linear=True)
-        return nothing_possible(linear)
+            return evaluate_base(ctx, linear, kinds, linear=True, pairs=shape.pairs)
+        return nothing_possible(linear, shape.pairs)
 
     def explain(self, asset: str, now: datetime) -> tuple[Opportunity, ...]:
         """For one base asset (or a symbol of it): the obvious trades that are not viable, and why."""

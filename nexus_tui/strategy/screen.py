@@ -22,12 +22,20 @@ change: it is not re-costed on a timer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from nexus_tui.strategy.context import MarketKey, ScanContext
 from nexus_tui.strategy.models import LegRow
-from nexus_tui.strategy.opportunities import EPS, HOURS_PER_YEAR_F, MARGIN_APR, MARGIN_USD, spot_market
+from nexus_tui.strategy.opportunities import (
+    EPS,
+    HOURS_PER_YEAR_F,
+    MARGIN_APR,
+    MARGIN_USD,
+    n_pairs,
+    spot_market,
+)
 from nexus_tui.strategy.schedule import MS_PER_HOUR
 from nexus_tui.strategy.venues import USD_STABLECOINS
 
@@ -47,6 +55,19 @@ class Verdict(NamedTuple):
         return self.cross or self.spot_perp or self.temporal
 
 
+class Settlements(dict[int, int]):
+    """Interval hours -> the most settlements a perp on that interval can have in the window
+    (settlements_in), worked out on first use."""
+
+    def __init__(self, window_ms: int) -> None:
+        super().__init__()
+        self.window_ms = window_ms
+
+    def __missing__(self, interval_hours: int) -> int:
+        times = self[interval_hours] = settlements_in(self.window_ms, interval_hours)
+        return times
+
+
 class ScreenConstants(NamedTuple):
     """Per scan: the thresholds and the cheapest spot fee and borrow anywhere."""
 
@@ -55,7 +76,7 @@ class ScreenConstants(NamedTuple):
     size: float
     k: float  # APR per unit of round-trip cost fraction
     longest_ms: int  # the longest type E window
-    settlements: dict[int, int]  # interval hours -> the most settlements in that window (cache)
+    settlements: Settlements  # interval hours -> the most settlements in that window
     least_spot_fee: float  # the cheapest spot round trip listed anywhere (inf: none)
     least_borrow: float  # the smallest borrow APR set, or 0
 
@@ -68,40 +89,52 @@ def constants(ctx: ScanContext) -> ScreenConstants:
         size=ctx.size_f,
         k=ctx.apr_per_cost,
         longest_ms=ctx.max_wait_ms + ctx.delay_ms,
-        settlements={},
+        settlements=Settlements(ctx.max_wait_ms + ctx.delay_ms),
         least_spot_fee=ctx.least_spot_fee(),
         least_borrow=min([0.0, *(float(v) for v in p.borrow_apr.values())]),
     )
 
 
-def screen(ctx: ScanContext, c: ScreenConstants, rows: Iterable[tuple[MarketKey, LegRow]]) -> Verdict:
-    """The kinds one asset could offer (`rows`: its perps, keyed by market)."""
-    p = ctx.params
-    only = p.symbols
-    fee_bounds = ctx.caches.fee_bound
-    fee_bound = ctx.fee_bound
-    # The spot survey behind spot_venues has resolved every listed market's fee bound: a miss is
-    # a perp without a listing (its venue's tier fees).
-    spot_venues = ctx.spot_venues()
-    k = c.k
-    linear: list[LegRow] = []
-    max_a = max_b = max_spot = NO_BOUND
+@dataclass(slots=True)
+class Layout:
+    """What the screen reads of one asset that its markets decide, not their funding: which
+    perps are linear, their fee bounds, and which sit on a venue that lists spot. Kept by the
+    Scanner while the asset's markets, their fees and the spot listings stay as they are (a new
+    rate, the usual change, leaves it standing)."""
+
+    keys: list[MarketKey]  # the linear perps' markets, in the asset's order
+    every: bool  # every perp of the asset is linear (keys are the asset's markets)
+    fees: list[float]  # each linear perp's fee bound (round trip, as a fraction)
+    fee_aprs: list[float]  # the same as APR over the horizon (fee x k)
+    least_fee: float  # the cheapest of them, or 1.0 (as best_temporal starts it)
+    spot: list[int]  # positions of the linear perps on venues listing spot
+    pairs: int  # the ordered cross-venue pairs among the linear perps (n_pairs)
+    k: float  # the APR per unit of cost the APRs here were worked out with
+    # Each linear perp's cost floor as APR (floor x k), once the cross screen has asked: dropped
+    # by the Scanner when one of the asset's books or tickers changes.
+    floor_aprs: list[float] | None = None
+
+    def linear(self, legs: Mapping[MarketKey, LegRow]) -> list[LegRow]:
+        """The asset's linear perps (linear_perps) from its rows now."""
+        return list(legs.values()) if self.every else [legs[key] for key in self.keys]
+
+
+def screen(
+    ctx: ScanContext, c: ScreenConstants, legs: Mapping[MarketKey, LegRow], shape: Layout | None = None
+) -> Verdict:
+    """The kinds one asset could offer (`legs`: its perps, keyed by market; `shape`: its Layout,
+    worked out here when not given)."""
+    if shape is None or shape.k != c.k:
+        return screen_and_lay_out(ctx, c, legs)[0]
+    linear = shape.linear(legs)
+    if not linear:
+        return Verdict(False, False, False, linear)
+    max_a = max_b = NO_BOUND
     largest = 0.0
     hedge_gain = 0.0
-    least_fee = 1.0  # as best_temporal starts it
     settlements = c.settlements
-    # Below this, |h| x 8760 - fee x k leaves no spot market room to pass (a margin covers the
-    # different order of the float operations): the spot market is not even looked up.
-    spot_floor = c.floor + c.least_spot_fee * k - c.least_borrow - MARGIN_APR
-    for key, r in rows:
-        if r.settle not in USD_STABLECOINS or (only and r.base not in only and r.symbol not in only):
-            continue
-        linear.append(r)
-        fee = fee_bounds.get(key)
-        if fee is None:
-            fee = fee_bound(key[0], key[1])
+    for r, fee_apr in zip(linear, shape.fee_aprs, strict=True):
         yearly = r.hourly * HOURS_PER_YEAR_F
-        fee_apr = fee * k
         a = yearly - fee_apr
         if a > max_a:
             max_a = a
@@ -111,25 +144,93 @@ def screen(ctx: ScanContext, c: ScreenConstants, rows: Iterable[tuple[MarketKey,
         rate = r.rate_f if r.rate_f >= 0.0 else -r.rate_f
         if rate > largest:
             largest = rate
-        times = settlements.get(r.interval_hours)
-        if times is None:
-            times = settlements[r.interval_hours] = settlements_in(c.longest_ms, r.interval_hours)
-        if rate * times > hedge_gain:
-            hedge_gain = rate * times
-        if fee < least_fee:
-            least_fee = fee
-        if r.venue in spot_venues and (a if a > b else b) >= spot_floor:
-            spot_bound = _spot_perp_bound(ctx, r, yearly, fee, k, c.floor)
-            if spot_bound > max_spot:
-                max_spot = spot_bound
+        gain = rate * settlements[r.interval_hours]
+        if gain > hedge_gain:
+            hedge_gain = gain
+    return _verdict(ctx, c, linear, shape, max_a + max_b, largest + hedge_gain)
+
+
+def screen_and_lay_out(
+    ctx: ScanContext, c: ScreenConstants, legs: Mapping[MarketKey, LegRow]
+) -> tuple[Verdict, Layout]:
+    """`screen` of an asset seen for the first time (or whose markets changed), laying the asset
+    out on the way. The loop is screen's with each market's fee looked up and kept: a call per
+    row for the shared part would cost more than the part (a cold start screens 6,480 rows)."""
+    spot_venues = ctx.spot_venues()  # first: its survey resolves every listed market's fee bound
+    only = ctx.params.symbols
+    fee_bounds = ctx.caches.fee_bound
+    k = c.k
+    linear: list[LegRow] = []
+    keys: list[MarketKey] = []
+    fees: list[float] = []
+    fee_aprs: list[float] = []
+    spot: list[int] = []
+    max_a = max_b = NO_BOUND
+    largest = 0.0
+    hedge_gain = 0.0
+    settlements = c.settlements
+    for key, r in legs.items():
+        if r.settle not in USD_STABLECOINS or (only and r.base not in only and r.symbol not in only):
+            continue
+        fee = fee_bounds.get(key)
+        if fee is None:  # a perp without a listing: its venue's tier fees
+            fee = ctx.fee_bound(key[0], key[1])
+        fee_apr = fee * k
+        if key[0] in spot_venues:
+            spot.append(len(keys))
+        linear.append(r)
+        keys.append(key)
+        fees.append(fee)
+        fee_aprs.append(fee_apr)
+        yearly = r.hourly * HOURS_PER_YEAR_F
+        a = yearly - fee_apr
+        if a > max_a:
+            max_a = a
+        b = -yearly - fee_apr
+        if b > max_b:
+            max_b = b
+        rate = r.rate_f if r.rate_f >= 0.0 else -r.rate_f
+        if rate > largest:
+            largest = rate
+        gain = rate * settlements[r.interval_hours]
+        if gain > hedge_gain:
+            hedge_gain = gain
+    least_fee = min([1.0, *fees])
+    shape = Layout(keys, len(keys) == len(legs), fees, fee_aprs, least_fee, spot, n_pairs(linear), k)
     if not linear:
-        return Verdict(False, False, False, linear)
+        return Verdict(False, False, False, linear), shape
+    return _verdict(ctx, c, linear, shape, max_a + max_b, largest + hedge_gain), shape
+
+
+def _verdict(
+    ctx: ScanContext, c: ScreenConstants, linear: list[LegRow], shape: Layout, cross_bound: float, gain: float
+) -> Verdict:
+    """The kinds, from the loop's bounds: `cross_bound` max a + max b, `gain` the largest rate
+    plus the most any perp can settle in the longest window."""
+    p = ctx.params
     floor = c.floor
-    cross = p.cross_perp and len(linear) > 1 and max_a + max_b >= floor
+    k = c.k
+    cross = p.cross_perp and len(linear) > 1 and cross_bound >= floor
     if cross:
-        cross = _tight_cross(ctx, linear, k) + EPS >= floor
+        cross = _tight_cross(ctx, linear, shape) + EPS >= floor
+    max_spot = NO_BOUND
+    if shape.spot:
+        # Below this, |h| x 8760 - fee x k leaves no spot market room to pass (a margin covers
+        # the different order of the float operations): the spot market is not even looked up.
+        spot_floor = floor + c.least_spot_fee * k - c.least_borrow - MARGIN_APR
+        fees, fee_aprs = shape.fees, shape.fee_aprs
+        for i in shape.spot:
+            r = linear[i]
+            yearly = r.hourly * HOURS_PER_YEAR_F
+            a = yearly - fee_aprs[i]
+            b = -yearly - fee_aprs[i]
+            if (a if a > b else b) >= spot_floor:
+                bound = _spot_perp_bound(ctx, r, yearly, fees[i], k, floor)
+                if bound > max_spot:
+                    max_spot = bound
+    least_fee = shape.least_fee
     cheapest_hedge = least_fee if least_fee < c.least_spot_fee else c.least_spot_fee
-    temporal = p.temporal and (largest + hedge_gain - least_fee - cheapest_hedge) * c.size >= c.min_ev
+    temporal = p.temporal and (gain - least_fee - cheapest_hedge) * c.size >= c.min_ev
     return Verdict(cross, p.spot_perp and max_spot >= floor, temporal, linear)
 
 
@@ -165,20 +266,20 @@ def _spot_perp_bound(
     return tight + EPS  # best_spot_perp skips the option when tight + EPS < floor
 
 
-def _tight_cross(ctx: ScanContext, linear: list[LegRow], k: float) -> float:
+def _tight_cross(ctx: ScanContext, linear: list[LegRow], shape: Layout) -> float:
     """max a + max b with each market's cost floor (fees and touch spread) in place of its fees:
     the bound best_cross skips a pair on before walking its books. Below the minimum APR (with
     the tie slack), every pair would be skipped."""
-    new_floor = ctx.new_cost_floor
-    known = ctx.caches.cost_floor
+    floor_aprs = shape.floor_aprs
+    if floor_aprs is None:
+        known = ctx.caches.cost_floor
+        new_floor = ctx.new_cost_floor
+        k = shape.k
+        # A floor of 0.0 is looked up again, to the same answer.
+        floor_aprs = shape.floor_aprs = [(known.get(key) or new_floor(key)) * k for key in shape.keys]
     max_a = max_b = NO_BOUND
-    for r in linear:
+    for r, cost_apr in zip(linear, floor_aprs, strict=True):
         yearly = r.hourly * HOURS_PER_YEAR_F
-        key = (r.venue, r.symbol)
-        floor = known.get(key)
-        if floor is None:
-            floor = new_floor(key)
-        cost_apr = floor * k
         a = yearly - cost_apr
         if a > max_a:
             max_a = a

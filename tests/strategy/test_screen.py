@@ -15,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nexus_tui.core.clock import ManualClock
 from nexus_tui.core.models import MarketInfo, MarketKind, Ticker
+from nexus_tui.market.funding_book import FundingBook
 from nexus_tui.strategy.context import MarketKey
 from nexus_tui.strategy.models import LegRow, OpportunityType, ScanInputs, ScanResult
 from nexus_tui.strategy.opportunities import brute_force_base, evaluate_base
@@ -67,8 +69,8 @@ def _inputs(legs: list[tuple[LegSpec, bool]]) -> ScanInputs:
     return replace(inputs, tickers=tickers)
 
 
-def _rows(scanner: Scanner) -> list[tuple[MarketKey, LegRow]]:
-    return [((r.venue, r.symbol), r) for r in scanner.rows()]
+def _rows(scanner: Scanner) -> dict[MarketKey, LegRow]:
+    return {(r.venue, r.symbol): r for r in scanner.rows()}
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -125,9 +127,9 @@ def test_on_a_large_market_the_screen_rules_out_most_assets_and_changes_nothing(
     scanner.load(market.inputs)
     ctx = scanner.context(NOW)
     limits = constants(ctx)
-    by_base: dict[str, list[tuple[MarketKey, LegRow]]] = {}
+    by_base: dict[str, dict[MarketKey, LegRow]] = {}
     for row in scanner.rows():
-        by_base.setdefault(row.base, []).append(((row.venue, row.symbol), row))
+        by_base.setdefault(row.base, {})[(row.venue, row.symbol)] = row
     verdicts = [screen(ctx, limits, rows) for rows in by_base.values()]
     assert sum(v.anything for v in verdicts) < len(verdicts) / 2  # a typical book: most are ruled out
     assert sum(v.anything for v in verdicts) >= len({o.base for o in screened.opportunities})
@@ -276,3 +278,78 @@ def test_where_the_capture_bound_is_tight_a_capture_is_listed_exactly_when_it_pa
         params = replace(ONLY_APR, cross_perp=False, min_expected_value_usd=Decimal(1))
         listed.append(_same_either_way(scan, params))
     assert any(listed) and not all(listed)
+
+
+def test_what_the_scanner_keeps_of_an_assets_markets_follows_them_as_a_fresh_scan_would() -> None:
+    """The screen's kept layout of each asset (its linear perps, fee bounds, spot venues and
+    cost floors) follows a new funding interval, a market listed for an asset and delisted, a
+    ticker that moves a cost floor only, and new parameters."""
+    market = build_market(NOW, n_venues=6, n_symbols=40, seed=11, history_points=4)
+    book = FundingBook(ManualClock(NOW), stale_after_s=3600)
+    book.ingest(market.inputs.quotes)
+    scanner = Scanner()
+    scanner.load(replace(market.inputs, quotes=book.scan_rows()))
+    scanner.scan(NOW)
+    inputs = market.inputs
+    params = StrategyParams()
+
+    def same(update: str) -> None:
+        rows = book.scan_rows()
+        scanner.update_book_rows(rows)
+        fresh = scan_inputs(replace(inputs, quotes=rows), params)
+        assert _listing(scanner.scan(NOW)) == _listing(fresh), update
+
+    # Taken in place (the same markets at the same places): new rates, and one venue's perps
+    # moved from 8 h to 1 h funding, which changes what each can settle in a window.
+    venue = sorted({q.venue for q in inputs.quotes if q.interval_hours == 8})[0]
+    book.ingest(
+        [replace(q, interval_hours=1, rate=q.rate / 8) for q in venue_update(market, venue, NOW, 1.0, seed=4)]
+    )
+    same("a new interval")
+    # An asset gains a market: a perp listed on a venue that did not list it, at a wide rate.
+    venues = sorted({q.venue for q in inputs.quotes})
+    listed = {(q.venue, q.symbol) for q in inputs.quotes}
+    template, newcomer = next(
+        (q, v) for q in inputs.quotes for v in venues if q.rate > 0 and (v, q.symbol) not in listed
+    )
+    book.ingest([replace(template, venue=newcomer, rate=template.rate * 40)])
+    same("a market listed")
+    # A ticker that keeps every verdict but moves the quoted spread of a market without a book.
+    key = next(k for k, t in inputs.tickers.items() if k in listed and t.bid and t.ask)
+    scanner.drop_order_books([key])
+    inputs = replace(inputs, order_books={k: b for k, b in inputs.order_books.items() if k != key})
+    same("a book dropped")
+    quote = inputs.tickers[key]
+    assert quote.bid is not None and quote.ask is not None
+    tickers = dict(inputs.tickers)
+    tickers[key] = replace(quote, bid=quote.bid * Decimal("0.99999"), ask=quote.ask * Decimal("1.00001"))
+    scanner.update_tickers({key: tickers[key]})
+    inputs = replace(inputs, tickers=tickers)
+    same("a ticker")
+    # New parameters: another horizon changes every fee's weight as APR.
+    params = StrategyParams(horizon_hours=Decimal(24 * 7))
+    scanner.set_params(params)
+    same("new parameters")
+    # The listed market is delisted again.
+    scanner.remove_quotes([(newcomer, template.symbol)])
+    rows = [r for r in book.scan_rows() if (r.venue, r.symbol) != (newcomer, template.symbol)]
+    fresh = scan_inputs(replace(inputs, quotes=rows), params)
+    assert _listing(scanner.scan(NOW)) == _listing(fresh), "a market delisted"
+
+
+def test_a_book_that_narrows_reaches_an_asset_the_kept_cost_floors_ruled_out() -> None:
+    """A wide book on one leg rules the asset's cross out on cost floors; when a tight book
+    replaces it, the floors the screen keeps are worked out again and the trade is listed."""
+    rows = [funding("binanceusdm", "0.0009"), funding("bybit", "-0.0002")]
+    markets = [perp_market("binanceusdm"), perp_market("bybit")]
+    tickers = [ticker("binanceusdm"), ticker("bybit")]
+    wide = book("bybit", half_spread="5")  # a 10 % touch spread: no funding pays for it
+    scanner = Scanner()
+    scanner.load(inputs(rows, markets=markets, books=[book("binanceusdm"), wide], tickers=tickers))
+    assert not scanner.scan(NOW).opportunities
+    tight = book("bybit")
+    scanner.update_order_books([tight])
+    listed = scanner.scan(NOW).opportunities
+    fresh = scan_inputs(inputs(rows, markets=markets, books=[book("binanceusdm"), tight], tickers=tickers))
+    assert fresh.opportunities  # the trade is worth taking on the tight book
+    assert _listing(ScanResult(NOW, listed, (), (), fresh.stats)) == _listing(fresh)
