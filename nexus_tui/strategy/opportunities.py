@@ -84,21 +84,20 @@ MARGIN_HOURLY = 1e-15
 Leg = tuple[LegRow, float, float, float, float, int, int]
 
 
-def usable_legs(ctx: ScanContext, perps: Sequence[LegRow]) -> list[Leg]:
-    """The perps whose gates pass (ctx.passes), with the floats the searches use."""
+def usable_legs(ctx: ScanContext, perps: Sequence[LegRow], fees: Sequence[float] | None = None) -> list[Leg]:
+    """The perps whose gates pass (ctx.passes), with the floats the searches use (`fees`: each
+    perp's fee bound, when known)."""
     out: list[Leg] = []
     passes = ctx.passes
-    fee_bounds = ctx.caches.fee_bound
-    fee_bound = ctx.fee_bound
+    if fees is None:
+        fee_bound = ctx.fee_bound
+        fees = [fee_bound(r.venue, r.symbol) for r in perps]
     k = ctx.apr_per_cost
     now_ms = ctx.now_ms
     append = out.append
-    for r in perps:
+    for r, fee in zip(perps, fees, strict=True):
         if not passes(r):
             continue
-        fee = fee_bounds.get((r.venue, r.symbol))
-        if fee is None:
-            fee = fee_bound(r.venue, r.symbol)
         yearly = r.hourly * HOURS_PER_YEAR_F
         fee_apr = fee * k
         interval = r.interval_hours * 3_600_000
@@ -417,13 +416,14 @@ def evaluate_base(
     *,
     linear: bool = False,
     pairs: int | None = None,
+    fees: Sequence[float] | None = None,
 ) -> BaseResult:
     """The best viable trade of each kind for one base asset, looking only for `kinds` (the
     others are known to have none: screen.py). `linear`: `perps` are already the asset's linear
-    perps (linear_perps); `pairs`: their n_pairs, when known."""
+    perps (linear_perps); `pairs` and `fees`: their n_pairs and fee bounds, when known."""
     p = ctx.params
     rows = list(perps) if linear else linear_perps(perps, p.symbols)
-    legs = usable_legs(ctx, rows)
+    legs = usable_legs(ctx, rows, fees)
     cross, spot_perp, temporal = kinds
     searches = (
         best_cross(ctx, legs) if p.cross_perp and cross else NOTHING,

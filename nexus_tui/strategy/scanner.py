@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from itertools import product
 from typing import Any, NamedTuple
 
 from nexus_tui.core.leg_row import NO_FLAGS, base_settle, to_leg_row
@@ -38,6 +39,7 @@ from nexus_tui.strategy.models import (
     ScanStats,
 )
 from nexus_tui.strategy.opportunities import (
+    NEVER,
     BaseResult,
     Kinds,
     brute_force_base,
@@ -66,6 +68,10 @@ def _same_funding(row: LegRow, quote: Any) -> bool:
         return True
     base = getattr(quote, "base", None)
     return base is None or base == row.base
+
+
+# The eight screen answers, each kept once: a scan screens every asset whose rows moved.
+_KINDS: dict[Kinds, Kinds] = {kinds: kinds for kinds in product((False, True), repeat=3)}
 
 
 class _Places(NamedTuple):
@@ -210,8 +216,7 @@ class Scanner:
         keys, bases, legs = places.keys, places.bases, places.legs
         taken = self._rows
         other: list[LegRow] = []
-        touched: set[str] = set()
-        count = 0
+        moved: list[int] = []  # the places taken in place
         placed = True
         for i, (row, before) in enumerate(zip(rows, previous, strict=True)):
             if row is before:
@@ -227,13 +232,12 @@ class Scanner:
                 continue
             taken[key] = row
             legs[i][key] = row
-            touched.add(bases[i])
-            count += 1
-        if touched:
-            self._moved(touched)
+            moved.append(i)
+        if moved:
+            self._moved(set(map(bases.__getitem__, moved)))
         if not placed:
             return None
-        return count + self._take(other) if other else count
+        return len(moved) + self._take(other) if other else len(moved)
 
     def _places_of(self, rows: list[LegRow]) -> _Places | None:
         """What is at each place of `rows`, a set the scanner has taken in full (None when a
@@ -516,11 +520,11 @@ class Scanner:
         if shape is None or shape.k != limits.k:
             verdict, shape = screen_and_lay_out(ctx, limits, legs)
             self._layouts[base] = shape
-            kinds = self._kinds[base] = (verdict.cross, verdict.spot_perp, verdict.temporal)
+            kinds = self._kinds[base] = _KINDS[verdict.cross, verdict.spot_perp, verdict.temporal]
             linear = verdict.linear
         elif kinds is None:
             verdict = screen(ctx, limits, legs, shape)
-            kinds = self._kinds[base] = (verdict.cross, verdict.spot_perp, verdict.temporal)
+            kinds = self._kinds[base] = _KINDS[verdict.cross, verdict.spot_perp, verdict.temporal]
             linear = verdict.linear
         else:
             known = self._results.get(base)
@@ -528,7 +532,10 @@ class Scanner:
                 return known  # screened out on the same data: still nothing, whatever the time
             linear = shape.linear(legs)
         if any(kinds):
-            return evaluate_base(ctx, linear, kinds, linear=True, pairs=shape.pairs)
+            return evaluate_base(ctx, linear, kinds, linear=True, pairs=shape.pairs, fees=shape.fees)
+        known = self._results.get(base)
+        if known is not None and known.recost_at is NEVER and known.pairs_possible == shape.pairs:
+            return known  # the same nothing: kept, not made again for every asset on every scan
         return nothing_possible(linear, shape.pairs)
 
     def explain(self, asset: str, now: datetime) -> tuple[Opportunity, ...]:

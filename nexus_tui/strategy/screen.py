@@ -147,7 +147,7 @@ def screen(
         gain = rate * settlements[r.interval_hours]
         if gain > hedge_gain:
             hedge_gain = gain
-    return _verdict(ctx, c, linear, shape, max_a + max_b, largest + hedge_gain)
+    return _verdict(ctx, c, linear, shape, max_a, max_b, largest + hedge_gain)
 
 
 def screen_and_lay_out(
@@ -199,25 +199,32 @@ def screen_and_lay_out(
     shape = Layout(keys, len(keys) == len(legs), fees, fee_aprs, least_fee, spot, n_pairs(linear), k)
     if not linear:
         return Verdict(False, False, False, linear), shape
-    return _verdict(ctx, c, linear, shape, max_a + max_b, largest + hedge_gain), shape
+    return _verdict(ctx, c, linear, shape, max_a, max_b, largest + hedge_gain), shape
 
 
 def _verdict(
-    ctx: ScanContext, c: ScreenConstants, linear: list[LegRow], shape: Layout, cross_bound: float, gain: float
+    ctx: ScanContext,
+    c: ScreenConstants,
+    linear: list[LegRow],
+    shape: Layout,
+    max_a: float,
+    max_b: float,
+    gain: float,
 ) -> Verdict:
-    """The kinds, from the loop's bounds: `cross_bound` max a + max b, `gain` the largest rate
-    plus the most any perp can settle in the longest window."""
+    """The kinds, from the loop's bounds: the largest a and b, and `gain` the largest rate plus
+    the most any perp can settle in the longest window."""
     p = ctx.params
     floor = c.floor
     k = c.k
-    cross = p.cross_perp and len(linear) > 1 and cross_bound >= floor
+    cross = p.cross_perp and len(linear) > 1 and max_a + max_b >= floor
     if cross:
         cross = _tight_cross(ctx, linear, shape) + EPS >= floor
     max_spot = NO_BOUND
-    if shape.spot:
-        # Below this, |h| x 8760 - fee x k leaves no spot market room to pass (a margin covers
-        # the different order of the float operations): the spot market is not even looked up.
-        spot_floor = floor + c.least_spot_fee * k - c.least_borrow - MARGIN_APR
+    # Below this, |h| x 8760 - fee x k leaves no spot market room to pass (a margin covers the
+    # different order of the float operations): the spot market is not even looked up. No perp's
+    # a or b exceeds the largest, so an asset whose largest is below needs no look at its perps.
+    spot_floor = floor + c.least_spot_fee * k - c.least_borrow - MARGIN_APR
+    if shape.spot and (max_a if max_a > max_b else max_b) >= spot_floor:
         fees, fee_aprs = shape.fees, shape.fee_aprs
         for i in shape.spot:
             r = linear[i]
