@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from itertools import product
 from typing import Any, NamedTuple
 
 from nexus_tui.core.leg_row import NO_FLAGS, base_settle, to_leg_row
@@ -48,7 +47,7 @@ from nexus_tui.strategy.opportunities import (
     nothing_possible,
 )
 from nexus_tui.strategy.params import StrategyParams
-from nexus_tui.strategy.screen import Layout, ScreenConstants, constants, screen, screen_and_lay_out
+from nexus_tui.strategy.screen import Layout, ScreenConstants, constants, lay_out, screen
 
 
 def _same_funding(row: LegRow, quote: Any) -> bool:
@@ -71,7 +70,9 @@ def _same_funding(row: LegRow, quote: Any) -> bool:
 
 
 # The eight screen answers, each kept once: a scan screens every asset whose rows moved.
-_KINDS: dict[Kinds, Kinds] = {kinds: kinds for kinds in product((False, True), repeat=3)}
+_KINDS: dict[Kinds, Kinds] = {
+    (b, a, e): (b, a, e) for b in (False, True) for a in (False, True) for e in (False, True)
+}
 
 
 class _Places(NamedTuple):
@@ -515,14 +516,13 @@ class Scanner:
         self, ctx: ScanContext, limits: ScreenConstants, base: str, legs: Mapping[MarketKey, LegRow]
     ) -> BaseResult:
         """Screen the asset (or recall its screen), then cost only the kinds it could offer."""
-        kinds = self._kinds.get(base)
         shape = self._layouts.get(base)
         if shape is None or shape.k != limits.k:
-            verdict, shape = screen_and_lay_out(ctx, limits, legs)
-            self._layouts[base] = shape
-            kinds = self._kinds[base] = _KINDS[verdict.cross, verdict.spot_perp, verdict.temporal]
-            linear = verdict.linear
-        elif kinds is None:
+            shape = self._layouts[base] = lay_out(ctx, limits, legs)
+            kinds = None
+        else:
+            kinds = self._kinds.get(base)
+        if kinds is None:
             verdict = screen(ctx, limits, legs, shape)
             kinds = self._kinds[base] = _KINDS[verdict.cross, verdict.spot_perp, verdict.temporal]
             linear = verdict.linear

@@ -125,7 +125,7 @@ def screen(
     """The kinds one asset could offer (`legs`: its perps, keyed by market; `shape`: its Layout,
     worked out here when not given)."""
     if shape is None or shape.k != c.k:
-        return screen_and_lay_out(ctx, c, legs)[0]
+        shape = lay_out(ctx, c, legs)
     linear = shape.linear(legs)
     if not linear:
         return Verdict(False, False, False, linear)
@@ -150,12 +150,9 @@ def screen(
     return _verdict(ctx, c, linear, shape, max_a, max_b, largest + hedge_gain)
 
 
-def screen_and_lay_out(
-    ctx: ScanContext, c: ScreenConstants, legs: Mapping[MarketKey, LegRow]
-) -> tuple[Verdict, Layout]:
-    """`screen` of an asset seen for the first time (or whose markets changed), laying the asset
-    out on the way. The loop is screen's with each market's fee looked up and kept: a call per
-    row for the shared part would cost more than the part (a cold start screens 6,480 rows)."""
+def lay_out(ctx: ScanContext, c: ScreenConstants, legs: Mapping[MarketKey, LegRow]) -> Layout:
+    """The asset's Layout (`legs`: its perps, keyed by market), in one pass over its rows (a
+    cold start lays out every asset)."""
     spot_venues = ctx.spot_venues()  # first: its survey resolves every listed market's fee bound
     only = ctx.params.symbols
     fee_bounds = ctx.caches.fee_bound
@@ -165,41 +162,19 @@ def screen_and_lay_out(
     fees: list[float] = []
     fee_aprs: list[float] = []
     spot: list[int] = []
-    max_a = max_b = NO_BOUND
-    largest = 0.0
-    hedge_gain = 0.0
-    settlements = c.settlements
     for key, r in legs.items():
         if r.settle not in USD_STABLECOINS or (only and r.base not in only and r.symbol not in only):
             continue
         fee = fee_bounds.get(key)
         if fee is None:  # a perp without a listing: its venue's tier fees
             fee = ctx.fee_bound(key[0], key[1])
-        fee_apr = fee * k
         if key[0] in spot_venues:
             spot.append(len(keys))
         linear.append(r)
         keys.append(key)
         fees.append(fee)
-        fee_aprs.append(fee_apr)
-        yearly = r.hourly * HOURS_PER_YEAR_F
-        a = yearly - fee_apr
-        if a > max_a:
-            max_a = a
-        b = -yearly - fee_apr
-        if b > max_b:
-            max_b = b
-        rate = r.rate_f if r.rate_f >= 0.0 else -r.rate_f
-        if rate > largest:
-            largest = rate
-        gain = rate * settlements[r.interval_hours]
-        if gain > hedge_gain:
-            hedge_gain = gain
-    least_fee = min([1.0, *fees])
-    shape = Layout(keys, len(keys) == len(legs), fees, fee_aprs, least_fee, spot, n_pairs(linear), k)
-    if not linear:
-        return Verdict(False, False, False, linear), shape
-    return _verdict(ctx, c, linear, shape, max_a, max_b, largest + hedge_gain), shape
+        fee_aprs.append(fee * k)
+    return Layout(keys, len(keys) == len(legs), fees, fee_aprs, min([1.0, *fees]), spot, n_pairs(linear), k)
 
 
 def _verdict(
