@@ -95,6 +95,10 @@ class Scanner:
     def __init__(self, params: StrategyParams | None = None) -> None:
         self.params = params or StrategyParams()
         self._rows: dict[MarketKey, LegRow] = {}
+        # The fold-in stores a new rate in the asset's rows only (Scanner._by_base); _rows is
+        # brought up to date when a row is next read from it (`_catch_up`). Its keys and each
+        # row's asset are always current: the fold-in changes neither.
+        self._rows_behind = False
         self._book_rows: list[LegRow] = []  # the set update_book_rows was last handed
         self._places: _Places | None = None  # what is at each place of that set
         self._by_base: dict[str, dict[MarketKey, LegRow]] = {}
@@ -137,6 +141,8 @@ class Scanner:
         return self._take(quotes)
 
     def _take(self, quotes: Iterable[Any]) -> int:
+        if self._rows_behind:
+            self._catch_up()
         changed = 0
         stale_before = None
         if self._last_scan is not None:
@@ -215,7 +221,6 @@ class Scanner:
         makes the next one go the long way), so its funding moved. Any other new row goes
         through `_take`."""
         keys, bases, legs = places.keys, places.bases, places.legs
-        taken = self._rows
         other: list[LegRow] = []
         moved: list[int] = []  # the places taken in place
         placed = True
@@ -231,10 +236,10 @@ class Scanner:
             if row.rate_f == before.rate_f and row.rate == before.rate:
                 other.append(row)  # the same rate: what else moved is for _take to tell
                 continue
-            taken[key] = row
             legs[i][key] = row
             moved.append(i)
         if moved:
+            self._rows_behind = True
             self._moved(set(map(bases.__getitem__, moved)))
         if not placed:
             return None
@@ -434,7 +439,21 @@ class Scanner:
         return self._markets
 
     def rows(self) -> list[LegRow]:
+        if self._rows_behind:
+            self._catch_up()
         return list(self._rows.values())
+
+    def _catch_up(self) -> None:
+        """_rows as the asset's rows have it (after fold-ins that took rows in place)."""
+        rows = self._rows
+        for legs in self._by_base.values():
+            rows.update(legs)
+        self._rows_behind = False
+
+    def _row(self, key: MarketKey) -> LegRow | None:
+        """The row held for a market now, read from its asset's rows (current after a fold-in)."""
+        row = self._rows.get(key)
+        return None if row is None else self._by_base[row.base].get(key)
 
     def context(self, now: datetime) -> ScanContext:
         return ScanContext(
@@ -558,8 +577,8 @@ class Scanner:
                 if _group(opp.type) == group:
                     legs = f"long {opp.long.venue}, short {opp.short.venue}"
                     return f"replaced by {opp.id} ({legs}): higher net APR"
-        long_row = self._rows.get((gone.long.venue, gone.long.symbol))
-        short_row = self._rows.get((gone.short.venue, gone.short.symbol))
+        long_row = self._row((gone.long.venue, gone.long.symbol))
+        short_row = self._row((gone.short.venue, gone.short.symbol))
         if gone.type in (OpportunityType.CROSS_PERP, OpportunityType.CEX_DEX):
             if long_row is None or short_row is None:
                 return "a leg's funding is no longer reported"

@@ -264,3 +264,30 @@ def test_folding_in_a_book_set_rescans_as_a_fresh_scan(seed: int) -> None:
     quotes = [q for q in market.inputs.quotes if q.venue != "bybit"] + rows
     fresh = scan_inputs(replace(market.inputs, quotes=quotes, now=later))
     assert _ranking(incremental) == _ranking(fresh)
+
+
+def test_why_a_trade_went_reads_the_rates_a_fold_in_took_in_place() -> None:
+    """A fold-in that narrows a listed pair's spread (new rates at the same places in the set)
+    expires it, and the reason costs the pair on the rates just taken, not on the ones before."""
+    wide = [
+        to_leg_row(funding("sim:binance", "-0.0002")),
+        to_leg_row(funding("sim:okx", "0.0009")),
+    ]
+    scanner = Scanner(LOOSE)
+    scanner.update_book_rows(wide)
+    scanner.update_book_rows(list(wide))  # the same set again: the places are known
+    assert scanner.scan(NOW).opportunities
+    narrow = [
+        to_leg_row(funding("sim:binance", "0.00010")),
+        to_leg_row(funding("sim:okx", "0.00011")),
+    ]
+    for i, r in enumerate(narrow):  # the book hands a pair's row out with its own venue and symbol
+        narrow[i] = replace(r, venue=wide[i].venue, symbol=wide[i].symbol)
+    scanner.update_book_rows(narrow)
+    gone = scanner.scan(NOW).expired
+    fed = Scanner(LOOSE)
+    fed.update_quotes(wide)
+    fed.scan(NOW)
+    fed.update_quotes(narrow)
+    assert [e.reason for e in gone] == [e.reason for e in fed.scan(NOW).expired]
+    assert len(gone) == 1
