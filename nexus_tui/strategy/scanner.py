@@ -143,6 +143,10 @@ class Scanner:
     def _take(self, quotes: Iterable[Any]) -> int:
         if self._rows_behind:
             self._catch_up()
+        return self._take_current(quotes)
+
+    def _take_current(self, quotes: Iterable[Any]) -> int:
+        """`_take` once _rows holds the current row of each market in `quotes`."""
         changed = 0
         stale_before = None
         if self._last_scan is not None:
@@ -219,8 +223,9 @@ class Scanner:
         row with a new rate (the usual change) is taken without a look at the scanner's own row
         for it: the previous set's row said what the scanner has (update_quotes between two sets
         makes the next one go the long way), so its funding moved. Any other new row goes
-        through `_take`."""
+        through `_take_current`."""
         keys, bases, legs = places.keys, places.bases, places.legs
+        taken = self._rows
         other: list[LegRow] = []
         moved: list[int] = []  # the places taken in place
         placed = True
@@ -235,6 +240,7 @@ class Scanner:
             # comparing Decimals); equal floats leave it to the Decimals.
             if row.rate_f == before.rate_f and row.rate == before.rate:
                 other.append(row)  # the same rate: what else moved is for _take to tell
+                taken[key] = legs[i][key]  # from the asset's rows, which are current
                 continue
             legs[i][key] = row
             moved.append(i)
@@ -243,7 +249,7 @@ class Scanner:
             self._moved(set(map(bases.__getitem__, moved)))
         if not placed:
             return None
-        return len(moved) + self._take(other) if other else len(moved)
+        return len(moved) + self._take_current(other) if other else len(moved)
 
     def _places_of(self, rows: list[LegRow]) -> _Places | None:
         """What is at each place of `rows`, a set the scanner has taken in full (None when a
