@@ -17,6 +17,7 @@ import typer
 
 from nexus_tui import __version__
 from nexus_tui.core.errors import NexusError
+from nexus_tui.core.runtime import tune_gc
 
 if TYPE_CHECKING:
     from nexus_tui.config.commands import ConfigSession
@@ -463,6 +464,7 @@ def _click_exceptions() -> Any:
 
 
 def main() -> None:
+    tune_gc()
     click = _click_exceptions()
 
     try:

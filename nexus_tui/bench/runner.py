@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import platform
@@ -15,7 +16,8 @@ from nexus_tui.bench.registry import BENCH_MODULES, BENCHES, BenchResult, timed_
 
 def machine() -> str:
     return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cpu, Python {platform.python_version()}"
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cpu, Python {platform.python_version()},"
+        f" gc thresholds {gc.get_threshold()}"
     )
 
 
