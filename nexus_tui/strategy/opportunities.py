@@ -517,12 +517,17 @@ def _brute(cands: Iterable[Candidate]) -> Search:
 
 def n_pairs(perps: Sequence[LegRow]) -> int:
     """Ordered cross-venue pairs: what brute force costs for type B/C alone."""
-    total = len(perps)
-    if len({r.venue for r in perps}) == total:
+    return pairs_among([r.venue for r in perps])
+
+
+def pairs_among(venues: Sequence[str]) -> int:
+    """n_pairs of perps on these venues (one entry per perp)."""
+    total = len(venues)
+    if len(set(venues)) == total:
         return total * (total - 1)
     per_venue: dict[str, int] = {}
-    for r in perps:
-        per_venue[r.venue] = per_venue.get(r.venue, 0) + 1
+    for venue in venues:
+        per_venue[venue] = per_venue.get(venue, 0) + 1
     return sum(count * (total - count) for count in per_venue.values())
 
 

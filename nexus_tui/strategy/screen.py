@@ -33,7 +33,8 @@ from nexus_tui.strategy.opportunities import (
     HOURS_PER_YEAR_F,
     MARGIN_APR,
     MARGIN_USD,
-    n_pairs,
+    linear_perps,
+    pairs_among,
     spot_market,
 )
 from nexus_tui.strategy.schedule import MS_PER_HOUR
@@ -156,11 +157,7 @@ def lay_out(ctx: ScanContext, c: ScreenConstants, legs: Mapping[MarketKey, LegRo
     spot_venues = ctx.spot_venues()  # first: its survey resolves every listed market's fee bound
     only = ctx.params.symbols
     fee_bounds = ctx.caches.fee_bound
-    k = c.k
-    linear: list[LegRow] = []
-    keys: list[MarketKey] = []
     fees: list[float] = []
-    fee_aprs: list[float] = []
     spot: list[int] = []
     for key, r in legs.items():
         if r.settle not in USD_STABLECOINS or (only and r.base not in only and r.symbol not in only):
@@ -169,12 +166,21 @@ def lay_out(ctx: ScanContext, c: ScreenConstants, legs: Mapping[MarketKey, LegRo
         if fee is None:  # a perp without a listing: its venue's tier fees
             fee = ctx.fee_bound(key[0], key[1])
         if key[0] in spot_venues:
-            spot.append(len(keys))
-        linear.append(r)
-        keys.append(key)
+            spot.append(len(fees))
         fees.append(fee)
-        fee_aprs.append(fee * k)
-    return Layout(keys, len(keys) == len(legs), fees, fee_aprs, min([1.0, *fees]), spot, n_pairs(linear), k)
+    every = len(fees) == len(legs)
+    keys = list(legs) if every else [(r.venue, r.symbol) for r in linear_perps(legs.values(), only)]
+    k = c.k
+    return Layout(
+        keys,
+        every,
+        fees,
+        [fee * k for fee in fees],
+        min([1.0, *fees]),
+        spot,
+        pairs_among([key[0] for key in keys]),
+        k,
+    )
 
 
 def _verdict(
