@@ -178,9 +178,9 @@ def earliest_break_even_ms(fixed: float, flows: Sequence[tuple[float, Schedule]]
     (schedule.py's break_even_hours has the derivation). Infinite when it never can."""
     rate = 0.0
     upper = 0.0
-    for r, s in flows:
-        rate += r / s.interval_ms
-        upper += (r if r > 0.0 else 0.0) - r * s.first_ms / s.interval_ms
+    for r, (first, interval, _) in flows:
+        rate += r / interval
+        upper += (r if r > 0.0 else 0.0) - r * first / interval
     if upper >= fixed:
         return 0.0
     if rate <= 0.0:

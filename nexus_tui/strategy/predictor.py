@@ -170,12 +170,22 @@ def pair_outlook(
         else:
             win_rate = 1.0 if mean_spread > 0 else 0.0
 
+    # Each leg's path as plain floats (a NamedTuple's fields read slowly by name, and the search
+    # below asks for the spread a dozen times): (phi, the rate held when there is no history,
+    # else None, mean, the deviation from it now, interval, sign).
+    paths = [
+        (p.reversion, p.current if p.samples < 2 else None, p.mean, p.level - p.mean, i, s)
+        for p, i, s in legs
+    ]
+
     def spread_at(hours: float) -> float:
         total = 0.0
-        for p, i, s in legs:
-            decay = p.reversion ** (hours / i) if p.reversion > 0.0 else 0.0
-            level = p.current if p.samples < 2 else p.mean + decay * (p.level - p.mean)
-            total += s * level / i
+        for phi, held, mean, deviation, i, s in paths:
+            if held is None:
+                decay = phi ** (hours / i) if phi > 0.0 else 0.0
+                total += s * (mean + decay * deviation) / i
+            else:
+                total += s * held / i
         return total
 
     # Positional (spread now, predicted, expected, confidence, persistence hours, stdev, win rate).
