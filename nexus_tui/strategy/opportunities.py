@@ -436,10 +436,10 @@ def evaluate_base(
     return BaseResult(viable, costed, possible, recost_time(ctx, rows, legs))
 
 
-def nothing_possible(perps: Sequence[LegRow], pairs: int | None = None) -> BaseResult:
+def nothing_possible(pairs: int) -> BaseResult:
     """An asset the screen ruled out: nothing viable, nothing costed, nothing due with time
-    (`pairs`: the perps' n_pairs, when known)."""
-    return BaseResult((), 0, n_pairs(perps) if pairs is None else pairs, NEVER)
+    (`pairs`: its linear perps' n_pairs)."""
+    return BaseResult((), 0, pairs, NEVER)
 
 
 def explain_base(

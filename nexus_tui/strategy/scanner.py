@@ -561,7 +561,7 @@ class Scanner:
         known = self._results.get(base)
         if known is not None and known.recost_at is NEVER and known.pairs_possible == shape.pairs:
             return known  # the same nothing: kept, not made again for every asset on every scan
-        return nothing_possible(linear, shape.pairs)
+        return nothing_possible(shape.pairs)
 
     def explain(self, asset: str, now: datetime) -> tuple[Opportunity, ...]:
         """For one base asset (or a symbol of it): the obvious trades that are not viable, and why."""

@@ -76,8 +76,7 @@ class ScreenConstants(NamedTuple):
     min_ev: float  # min expected value in USD, less its margin
     size: float
     k: float  # APR per unit of round-trip cost fraction
-    longest_ms: int  # the longest type E window
-    settlements: Settlements  # interval hours -> the most settlements in that window
+    settlements: Settlements  # interval hours -> the most settlements in the longest type E window
     least_spot_fee: float  # the cheapest spot round trip listed anywhere (inf: none)
     least_borrow: float  # the smallest borrow APR set, or 0
 
@@ -89,7 +88,6 @@ def constants(ctx: ScanContext) -> ScreenConstants:
         min_ev=ctx.min_ev_f - MARGIN_USD,
         size=ctx.size_f,
         k=ctx.apr_per_cost,
-        longest_ms=ctx.max_wait_ms + ctx.delay_ms,
         settlements=Settlements(ctx.max_wait_ms + ctx.delay_ms),
         least_spot_fee=ctx.least_spot_fee(),
         least_borrow=min([0.0, *(float(v) for v in p.borrow_apr.values())]),
