@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from nexus_tui.core.leg_row import to_leg_row
+from nexus_tui.core.leg_row import LegRow, to_leg_row
 from nexus_tui.core.models import FundingRate, HealthState, VenueHealth
 from nexus_tui.strategy.models import Opportunity, OpportunityState, OpportunityType, ScanResult
 from nexus_tui.strategy.params import StrategyParams
@@ -238,6 +238,15 @@ def test_a_book_set_with_other_markets_at_the_same_places_is_looked_at_whole() -
     assert [(o.long.venue, o.short.venue) for o in eth if o.base == "ETH"] == [("sim:bybit", "sim:binance")]
 
 
+def _as_the_book_hands_out(rows: list[LegRow], before: list[LegRow]) -> list[LegRow]:
+    """`rows` as a funding book hands a set out after `before`: a pair's new row carries the
+    pair's own venue and symbol objects, an unchanged row is the same object."""
+    return [
+        r if r is old else replace(r, venue=old.venue, symbol=old.symbol)
+        for r, old in zip(rows, before, strict=True)
+    ]
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_folding_in_a_book_set_rescans_as_a_fresh_scan(seed: int) -> None:
     """The service's path: the whole set of rows each time, a venue's rows new in place."""
@@ -254,9 +263,7 @@ def test_folding_in_a_book_set_rescans_as_a_fresh_scan(seed: int) -> None:
         to_leg_row(new[key]) if (key := (r.venue, r.symbol)) in new and new[key].rate != r.rate else r
         for r in listed
     ]
-    for i, r in enumerate(again):  # the book hands a pair's row out with its own venue and symbol
-        if r is not listed[i]:
-            again[i] = replace(r, venue=listed[i].venue, symbol=listed[i].symbol)
+    again = _as_the_book_hands_out(again, listed)
     scanner.update_book_rows(again)
     incremental = scanner.scan(later)
     changed_assets = {r.base for r, old in zip(again, listed, strict=True) if r is not old}
@@ -281,8 +288,7 @@ def test_why_a_trade_went_reads_the_rates_a_fold_in_took_in_place() -> None:
         to_leg_row(funding("sim:binance", "0.00010")),
         to_leg_row(funding("sim:okx", "0.00011")),
     ]
-    for i, r in enumerate(narrow):  # the book hands a pair's row out with its own venue and symbol
-        narrow[i] = replace(r, venue=wide[i].venue, symbol=wide[i].symbol)
+    narrow = _as_the_book_hands_out(narrow, wide)
     scanner.update_book_rows(narrow)
     gone = scanner.scan(NOW).expired
     fed = Scanner(LOOSE)
