@@ -9,6 +9,7 @@ slotted class holding only what the screens read, with the float figures worked 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -60,6 +61,21 @@ class LegRow:
             self.source,
             self.next_ms,
         )
+
+
+class BookRows(list[LegRow]):
+    """A funding book's set of rows (FundingBook.scan_rows), one per pair in the book's order.
+
+    `layout` stands for which market is at each place: two sets from the same book with the same
+    `layout` object hold the same market (venue, symbol and base) at every place, so a reader
+    can take a new row at its place without checking it. The book makes a new one whenever a
+    pair joins or leaves its set."""
+
+    __slots__ = ("layout",)
+
+    def __init__(self, rows: Iterable[LegRow] = (), layout: object = None) -> None:
+        super().__init__(rows)
+        self.layout = layout
 
 
 NO_FLAGS: frozenset[str] = frozenset()

@@ -25,7 +25,7 @@ from typing import Any
 
 from nexus_tui.core.clock import Clock
 from nexus_tui.core.events import Event, EventBus, Subscription
-from nexus_tui.core.leg_row import LegRow, leg_row
+from nexus_tui.core.leg_row import BookRows, LegRow, leg_row
 from nexus_tui.core.models import FundingRate, FundingSource, split_symbol
 from nexus_tui.core.money import apr_from_hourly, hourly
 from nexus_tui.market.anomaly import GuardLimits, clean_row_checker, jump_band, reason_kind, screen
@@ -147,6 +147,7 @@ class _Series:
         "band_at",
         "base",
         "history",
+        "in_scan",
         "judged_bucket",
         "judged_value",
         "jump",
@@ -189,6 +190,7 @@ class _Series:
         self.scan_inputs: tuple[object, ...] = ()
         self.scan_from = math.inf
         self.scan_until = -math.inf
+        self.in_scan = False  # in the last set scan_rows handed out
 
 
 class FundingBook:
@@ -224,6 +226,7 @@ class FundingBook:
         self._history_points = max(1, (int(history_hours) * 3600) // self._bucket_s)
         self._bus = bus or EventBus()
         self._series: dict[tuple[str, str], _Series] = {}  # first-seen order, for snapshots
+        self._scan_layout: object | None = None  # the layout of scan_rows' last set
         self._by_venue: dict[str, dict[str, _Series]] = {}  # the same series, found without a key tuple
         self._down: set[str] = set()
         self._venue_newest: dict[str, float] = {}
@@ -607,10 +610,11 @@ class FundingBook:
             None if secondary is None else max(0.0, now_s - st.secondary_ts),
         )
 
-    def scan_rows(self) -> list[LegRow]:
+    def scan_rows(self) -> BookRows:
         """What `quotes()` shows, as the opportunity scanner reads it: one LegRow per pair,
         kept and handed out again (the same object) until the row shown or its flags change,
-        so the scanner passes over unchanged pairs by identity and converts nothing.
+        so the scanner passes over unchanged pairs by identity and converts nothing. The set's
+        `layout` is the previous set's while the same pairs are in it, in the same order.
 
         Called on every fold-in of the scanner (on the event loop), so a pair whose inputs are
         the same objects as when its row was built, and whose ages have crossed no threshold
@@ -618,15 +622,21 @@ class FundingBook:
         now_s = self._clock.now().timestamp()
         stale_after = self.stale_after_s
         down = self._down
-        out = []
+        out = BookRows()
+        joined_or_left = False
         for st in self._series.values():
             kept = st.scan_row
             inputs = (st.primary, st.secondary, st.verdict, st.jump, st.venue in down)
             if kept is not None and st.scan_inputs == inputs and st.scan_from <= now_s <= st.scan_until:
                 out.append(kept)
+                if not st.in_scan:
+                    st.in_scan = joined_or_left = True
                 continue
             shown = self._shown(st, now_s)
             if shown is None:
+                if st.in_scan:
+                    st.in_scan = False
+                    joined_or_left = True
                 continue
             row, _, flags = shown
             if kept is None or st.scan_source is not row or kept.flags is not flags:
@@ -653,6 +663,11 @@ class FundingBook:
             st.scan_from = now_s
             st.scan_until = until
             out.append(kept)
+            if not st.in_scan:
+                st.in_scan = joined_or_left = True
+        if joined_or_left or self._scan_layout is None:
+            self._scan_layout = object()
+        out.layout = self._scan_layout
         return out
 
     def _announce(

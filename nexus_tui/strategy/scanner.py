@@ -100,6 +100,7 @@ class Scanner:
         # row's asset are always current: the fold-in changes neither.
         self._rows_behind = False
         self._book_rows: list[LegRow] = []  # the set update_book_rows was last handed
+        self._book_layout: object = None  # that set's layout (BookRows.layout)
         self._places: _Places | None = None  # what is at each place of that set
         self._by_base: dict[str, dict[MarketKey, LegRow]] = {}
         self._markets: dict[MarketKey, MarketInfo] = {}
@@ -137,6 +138,7 @@ class Scanner:
         are, and an unchanged one recognised by identity), or FundingRates and BookQuotes
         (converted). Returns how many changed something."""
         self._book_rows = []  # the next book set is looked at whole: it was not the last word
+        self._book_layout = None
         self._places = None
         return self._take(quotes)
 
@@ -196,18 +198,21 @@ class Scanner:
         """The funding book's whole set of rows (FundingBook.scan_rows), as the service folds the
         book in. The book keeps its pairs in a stable order and hands an unchanged pair's row out
         again, so a row that is the same object at the same place as in the previous set is
-        passed over without a look; the others are taken in place (`_take_in_place`) while each
-        place holds the market it held, else one by one as update_quotes takes them."""
+        passed over without a look. While the set's layout is the previous set's (the same
+        market at every place: BookRows.layout), new rows are taken in place
+        (`_take_in_place`); otherwise the new rows are taken one by one as update_quotes takes
+        them."""
         previous = self._book_rows
+        layout = getattr(rows, "layout", None)
+        same_places = layout is not None and layout is self._book_layout
         self._book_rows = rows
-        if previous and len(rows) == len(previous):
+        self._book_layout = layout
+        if same_places and len(rows) == len(previous):
             places = self._places
-            if places is None:  # worked out when a set of the same shape first follows one
+            if places is None:  # worked out when a set of the same layout first follows one
                 places = self._places = self._places_of(previous)
             if places is not None:
-                count = self._take_in_place(rows, previous, places)
-                if count is not None:
-                    return count
+                return self._take_in_place(rows, previous, places)
         self._places = None
         if not previous:
             return self._take(rows)
@@ -216,39 +221,31 @@ class Scanner:
             changed += rows[len(previous) :]
         return self._take(changed) if changed else 0
 
-    def _take_in_place(self, rows: list[LegRow], previous: list[LegRow], places: _Places) -> int | None:
-        """update_book_rows when each new row is for the market at its place in the previous set
-        (the same venue and symbol objects: the book builds a pair's rows from its own); None
-        when one is not (what was taken before it stands: the long way passes over it). A new
-        row with a new rate (the usual change) is taken without a look at the scanner's own row
-        for it: the previous set's row said what the scanner has (update_quotes between two sets
-        makes the next one go the long way), so its funding moved. Any other new row goes
-        through `_take_current`."""
-        keys, bases, legs = places.keys, places.bases, places.legs
+    def _take_in_place(self, rows: list[LegRow], previous: list[LegRow], places: _Places) -> int:
+        """update_book_rows when each place of `rows` holds the market it held in `previous` (the
+        book's layout says so). A new row with a new rate (the usual change) is taken without a
+        look at the scanner's own row for it: the previous set's row said what the scanner has
+        (update_quotes between two sets makes the next one go the long way), so its funding
+        moved. Any other new row goes through `_take_current`."""
+        keys, bases, legs = places
         taken = self._rows
         other: list[LegRow] = []
         moved: list[int] = []  # the places taken in place
-        placed = True
         for i, (row, before) in enumerate(zip(rows, previous, strict=True)):
             if row is before:
                 continue
-            key = keys[i]
-            if row.venue is not key[0] or row.symbol is not key[1] or row.base != bases[i]:
-                placed = False
-                break
             # Floats that differ come from rates that differ (the usual case, told without
             # comparing Decimals); equal floats leave it to the Decimals.
             if row.rate_f == before.rate_f and row.rate == before.rate:
+                key = keys[i]
                 other.append(row)  # the same rate: what else moved is for _take to tell
                 taken[key] = legs[i][key]  # from the asset's rows, which are current
                 continue
-            legs[i][key] = row
+            legs[i][keys[i]] = row
             moved.append(i)
         if moved:
             self._rows_behind = True
             self._moved(set(map(bases.__getitem__, moved)))
-        if not placed:
-            return None
         return len(moved) + self._take_current(other) if other else len(moved)
 
     def _places_of(self, rows: list[LegRow]) -> _Places | None:
@@ -266,8 +263,6 @@ class Scanner:
             taken = self._rows[key]
             if taken.base != row.base:
                 return None
-            if key[0] is not row.venue or key[1] is not row.symbol:
-                key = (row.venue, row.symbol)  # the guard asks for the book's own objects
             keys.append(key)
             bases.append(taken.base)
             legs.append(self._by_base[taken.base])
@@ -276,6 +271,7 @@ class Scanner:
     def remove_quotes(self, keys: Iterable[MarketKey]) -> None:
         """Markets no longer listed (delisted, venue removed)."""
         self._book_rows = []  # the next book set is looked at whole: a removed row may be in it
+        self._book_layout = None
         self._places = None
         for key in keys:
             row = self._rows.pop(key, None)

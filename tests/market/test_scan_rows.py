@@ -67,6 +67,26 @@ def test_a_row_is_handed_out_again_until_what_the_book_shows_changes() -> None:
     assert all("stale" in row.flags for row in stale.values())
 
 
+def test_the_set_keeps_its_layout_while_the_same_pairs_are_in_it_in_the_same_order() -> None:
+    """BookRows.layout: the scanner takes a new row at its place without checking the market
+    there only while the layout is the previous set's, so it must change when a pair joins."""
+    clock, book = _book()
+    first = book.scan_rows()
+    clock.advance(10)
+    book.ingest([rate("0.00011", ts=T0 + timedelta(seconds=10))])  # a new rate: the same pairs
+    moved = book.scan_rows()
+    assert moved.layout is first.layout and moved[0] is not first[0]
+    # History alone makes a pair the book knows but does not show: not in the set.
+    book.backfill([rate("0.0002", symbol="ETH/USDT:USDT", ts=T0 - timedelta(hours=8))])
+    assert book.scan_rows().layout is first.layout
+    book.ingest([rate("0.0002", symbol="ETH/USDT:USDT", ts=clock.now())])  # its first quote
+    joined = book.scan_rows()
+    assert joined.layout is not first.layout and len(joined) == len(first) + 1
+    assert book.scan_rows().layout is joined.layout
+    other = _book()[1].scan_rows()  # another book's set never shares a layout
+    assert other.layout is not first.layout and other.layout is not joined.layout
+
+
 def test_a_scanner_fed_the_kept_rows_sees_no_change_and_ranks_as_from_the_quotes() -> None:
     _, book = _book()
     from_rows, from_quotes = Scanner(), Scanner()

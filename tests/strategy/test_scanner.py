@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from nexus_tui.core.leg_row import LegRow, to_leg_row
+from nexus_tui.core.leg_row import BookRows, LegRow, to_leg_row
 from nexus_tui.core.models import FundingRate, HealthState, VenueHealth
 from nexus_tui.strategy.models import Opportunity, OpportunityState, OpportunityType, ScanResult
 from nexus_tui.strategy.params import StrategyParams
@@ -212,22 +212,29 @@ def test_a_fee_or_listing_change_after_a_scan_reaches_the_screen(change: str) ->
 
 def test_a_book_set_with_other_markets_at_the_same_places_is_looked_at_whole() -> None:
     """update_book_rows takes a new row at its place in the set without a look-up only while
-    each place holds the market it held; a set of the same length with other markets at the
-    places (one pair gone, another come) must land every row under its own market."""
-    first = [
-        to_leg_row(funding("sim:binance", "0.0001")),
-        to_leg_row(funding("sim:okx", "0.0004")),
-        to_leg_row(funding("sim:bybit", "-0.0001", symbol="ETH/USDT:USDT")),
-    ]
+    the set's layout is the previous set's; a set of the same length with another layout (one
+    pair gone, another come, at the same places) must land every row under its own market."""
+    layout = object()
+    first = BookRows(
+        [
+            to_leg_row(funding("sim:binance", "0.0001")),
+            to_leg_row(funding("sim:okx", "0.0004")),
+            to_leg_row(funding("sim:bybit", "-0.0001", symbol="ETH/USDT:USDT")),
+        ],
+        layout,
+    )
     folded, fed = Scanner(LOOSE), Scanner(LOOSE)
     folded.update_book_rows(first)
     fed.update_quotes(first)
-    second = [  # okx's BTC gone, binance's ETH come, at the same places; every rate new
-        to_leg_row(funding("sim:binance", "0.0002")),
-        to_leg_row(funding("sim:binance", "0.0005", symbol="ETH/USDT:USDT")),
-        to_leg_row(funding("sim:bybit", "-0.0002", symbol="ETH/USDT:USDT")),
-    ]
-    for rows in (first, second):  # first again: the set matches its places, taken in place
+    second = BookRows(  # okx's BTC gone, binance's ETH come, at the same places; every rate new
+        [
+            to_leg_row(funding("sim:binance", "0.0002")),
+            to_leg_row(funding("sim:binance", "0.0005", symbol="ETH/USDT:USDT")),
+            to_leg_row(funding("sim:bybit", "-0.0002", symbol="ETH/USDT:USDT")),
+        ],
+        object(),
+    )
+    for rows in (BookRows(first, layout), second):  # first again: its layout, taken in place
         folded.update_book_rows(rows)
         fed.update_quotes(rows)
         assert {(r.venue, r.symbol): r.rate for r in folded.rows()} == {
@@ -238,13 +245,17 @@ def test_a_book_set_with_other_markets_at_the_same_places_is_looked_at_whole() -
     assert [(o.long.venue, o.short.venue) for o in eth if o.base == "ETH"] == [("sim:bybit", "sim:binance")]
 
 
-def _as_the_book_hands_out(rows: list[LegRow], before: list[LegRow]) -> list[LegRow]:
-    """`rows` as a funding book hands a set out after `before`: a pair's new row carries the
-    pair's own venue and symbol objects, an unchanged row is the same object."""
-    return [
-        r if r is old else replace(r, venue=old.venue, symbol=old.symbol)
-        for r, old in zip(rows, before, strict=True)
-    ]
+def _as_the_book_hands_out(rows: list[LegRow], before: BookRows) -> BookRows:
+    """`rows` as a funding book hands a set out after `before` with the same pairs: `before`'s
+    layout, a pair's new row carrying the pair's own venue and symbol objects, an unchanged row
+    the same object."""
+    return BookRows(
+        [
+            r if r is old else replace(r, venue=old.venue, symbol=old.symbol)
+            for r, old in zip(rows, before, strict=True)
+        ],
+        before.layout,
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -253,7 +264,7 @@ def test_folding_in_a_book_set_rescans_as_a_fresh_scan(seed: int) -> None:
     market = build_market(NOW, n_venues=8, n_symbols=40, seed=seed, history_points=6)
     scanner = Scanner()
     scanner.load(replace(market.inputs, quotes=[]))
-    listed = [to_leg_row(q) for q in market.inputs.quotes]
+    listed = BookRows([to_leg_row(q) for q in market.inputs.quotes], object())
     scanner.update_book_rows(listed)
     scanner.scan(NOW)
     later = NOW + timedelta(seconds=2)
@@ -276,13 +287,12 @@ def test_folding_in_a_book_set_rescans_as_a_fresh_scan(seed: int) -> None:
 def test_why_a_trade_went_reads_the_rates_a_fold_in_took_in_place() -> None:
     """A fold-in that narrows a listed pair's spread (new rates at the same places in the set)
     expires it, and the reason costs the pair on the rates just taken, not on the ones before."""
-    wide = [
-        to_leg_row(funding("sim:binance", "-0.0002")),
-        to_leg_row(funding("sim:okx", "0.0009")),
-    ]
+    wide = BookRows(
+        [to_leg_row(funding("sim:binance", "-0.0002")), to_leg_row(funding("sim:okx", "0.0009"))], object()
+    )
     scanner = Scanner(LOOSE)
     scanner.update_book_rows(wide)
-    scanner.update_book_rows(list(wide))  # the same set again: the places are known
+    scanner.update_book_rows(BookRows(wide, wide.layout))  # the same set again: the places are known
     assert scanner.scan(NOW).opportunities
     narrow = [
         to_leg_row(funding("sim:binance", "0.00010")),
