@@ -98,9 +98,11 @@ class HistoryBackfill:
         self._wanted = tuple(dict.fromkeys(keys))
 
     def request(self, venue: str, symbol: str) -> None:
-        """One market asked for by name (a market the trader opened): served before the others."""
+        """One market asked for by name (a market the trader opened): served before the others,
+        the latest asked for first (what the trader is looking at now)."""
         key = (venue, symbol)
         if key not in self._done:
+            self._requested.pop(key, None)
             self._requested[key] = None
 
     def set_lookback(self, hours: float) -> None:
@@ -115,14 +117,15 @@ class HistoryBackfill:
     def due(
         self, now: datetime | None = None, max_requests: int | None = None, per_venue: int | None = None
     ) -> list[MarketKey]:
-        """The markets a pass would ask for now, in order: asked-for first, then the wanted ones;
-        none already fetched, in flight, backing off, or on a venue that is down or offers none."""
+        """The markets a pass would ask for now, in order: asked-for first (the latest first), then
+        the wanted ones; none already fetched, in flight, backing off, or on a venue that is down
+        or offers none."""
         now = self._clock.now() if now is None else now
         budget = self.max_requests if max_requests is None else max_requests
         cap = self.per_venue if per_venue is None else per_venue
         chosen: list[MarketKey] = []
         per: dict[str, int] = {}
-        for key in (*self._requested, *self._wanted):
+        for key in (*reversed(self._requested), *self._wanted):
             if len(chosen) >= budget:
                 break
             if key in self._done or key in self._in_flight or key in chosen:

@@ -305,6 +305,13 @@ class OpportunityService:
             loaded += len(await history.run_pass(left, per_venue=left, parallel=4))
         return loaded
 
+    def want_history_of(self, markets: Iterable[MarketKey]) -> None:
+        """Markets the trader opened (the Funding screen's detail panel): their settled funding
+        is fetched into the book on the next pass, before the listed legs', so the book (and a
+        trade on them later) has their lookback too, not only what the desk saw since start-up."""
+        for venue, symbol in markets:
+            self.history.request(venue, symbol)
+
     def _history_arrived(self, keys: list[MarketKey]) -> None:
         with self._lock:
             self.scanner.history_changed(keys)

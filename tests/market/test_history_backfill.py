@@ -183,6 +183,8 @@ async def test_a_market_asked_for_by_name_goes_first() -> None:
     backfill, _, _, _ = make(venue, max_requests=1)
     backfill.want([("bybit", s) for s in symbols(3)])
     backfill.request("bybit", "SOL/USDT:USDT")
+    backfill.request("bybit", "ETH/USDT:USDT")  # the latest asked for: what the trader looks at now
+    assert await backfill.run_pass() == [("bybit", "ETH/USDT:USDT")]
     assert await backfill.run_pass() == [("bybit", "SOL/USDT:USDT")]
     assert await backfill.run_pass() == [("bybit", "C0/USDT:USDT")]
 

@@ -29,6 +29,7 @@ from nexus_tui.engine import Engine
 from nexus_tui.market.commands import funding_json, sorted_quotes
 from nexus_tui.market.funding_book import BookQuote, FundingBook
 from nexus_tui.market.refresh import FundingRefresher
+from nexus_tui.strategy.service import OpportunityService
 from nexus_tui.ui.app import NexusApp
 from nexus_tui.ui.widgets.desk_header import UtcClock
 from nexus_tui.ui.widgets.funding_chart import FundingHistoryChart
@@ -368,6 +369,31 @@ async def test_the_detail_panel_shows_every_venue_of_the_selected_asset_and_char
         await pilot.press("u")  # per interval: the chart stays per hour, comparable
         await pilot.pause()
         assert chart.signature[1] == "% per hour"
+
+
+async def test_an_asset_opened_in_the_detail_panel_has_its_history_fetched_into_the_book(
+    make_sim_desk: Callable[..., SimDesk],
+) -> None:
+    """The panel charts the history it fetched itself; the engine is asked for the same markets
+    too, ahead of the listed legs, so the book (the predictor's history) holds their lookback."""
+    sim = make_sim_desk(history_hours=24)
+    async with sim.app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        service = sim.engine.opportunities = OpportunityService(sim.engine)  # passes run by hand
+        await sim.refresh(hours=2)
+        await pilot.press("slash", *"BTC", "enter")
+        sim.table.move_cursor(row=sim.table.order.index("BTC"))
+        sim.screen.repaint()
+        await pilot.pause()
+        btc = [(q.venue, q.symbol) for q in sim.book.quotes() if q.base == "BTC"]
+        assert set(service.history.due()[: len(btc)]) == set(btc)
+        live = {key: sim.book.history(*key)[0][0] for key in btc}
+        await service.history.run_pass(max_requests=len(btc), per_venue=len(btc))
+        for key in btc:
+            assert service.history.loaded(*key)
+            assert sim.book.history(*key)[0][0] < live[key] - timedelta(hours=12), (
+                key
+            )  # settled, before the desk
 
 
 async def test_enter_makes_the_detail_panel_taller_and_d_hides_it(desk: tuple[SimDesk, Pilot[None]]) -> None:

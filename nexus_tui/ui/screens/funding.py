@@ -27,7 +27,7 @@ from nexus_tui.ui.screens.base import FilteredTableScreen
 from nexus_tui.ui.widgets.filter_bar import FilterBar
 from nexus_tui.ui.widgets.funding_cells import LEGEND, UNIT_TITLES, RateUnit, next_unit
 from nexus_tui.ui.widgets.funding_detail import FundingDetail
-from nexus_tui.ui.widgets.funding_matrix import SORT_TITLES, MatrixView, SortOrder, build_view
+from nexus_tui.ui.widgets.funding_matrix import SORT_TITLES, AssetRow, MatrixView, SortOrder, build_view
 from nexus_tui.ui.widgets.funding_quotes import current_quotes
 from nexus_tui.ui.widgets.funding_table import FundingTable
 from nexus_tui.ui.widgets.venue_names import short_name
@@ -56,6 +56,7 @@ class FundingScreen(FilteredTableScreen):
         self._detail_painted_at = 0.0  # time.monotonic() of the last detail repaint
         self._detail_time_s = 0.0  # desk seconds of the last detail repaint
         self._detail_due = False
+        self._history_asked: str | None = None  # the asset whose history was last asked for
 
     def compose_body(self) -> ComposeResult:
         yield FundingTable(id="funding-table")
@@ -145,6 +146,16 @@ class FundingScreen(FilteredTableScreen):
         base = self.query_one(FundingTable).selected_base
         row = None if base is None else self.view.rows.get(base)
         detail.show(row, book, self.unit, book.clock.now(), self.view.venues)
+        if row is not None and row.base != self._history_asked:
+            self._ask_for_history(row)
+
+    def _ask_for_history(self, row: AssetRow) -> None:
+        """The panel charts the venues' settled funding it fetched itself; the engine is asked
+        for the same markets' lookback too, so the book holds it for the predictor."""
+        self._history_asked = row.base
+        service = self.engine.opportunities if self.engine is not None else None
+        if service is not None:
+            service.want_history_of((q.venue, q.symbol) for q in row.quotes())
 
     def _show_status(self, book: FundingBook) -> None:
         """One line: when, how much, in which unit and order, and what needs a look (stale rates,
