@@ -627,41 +627,37 @@ class FundingBook:
         for st in self._series.values():
             kept = st.scan_row
             inputs = (st.primary, st.secondary, st.verdict, st.jump, st.venue in down)
-            if kept is not None and st.scan_inputs == inputs and st.scan_from <= now_s <= st.scan_until:
-                out.append(kept)
-                if not st.in_scan:
-                    st.in_scan = joined_or_left = True
-                continue
-            shown = self._shown(st, now_s)
-            if shown is None:
-                if st.in_scan:
-                    st.in_scan = False
-                    joined_or_left = True
-                continue
-            row, _, flags = shown
-            if kept is None or st.scan_source is not row or kept.flags is not flags:
-                kept = st.scan_row = leg_row(
-                    st.venue,
-                    st.symbol,
-                    st.base,
-                    row.rate,
-                    row.interval_hours,
-                    row.next_funding_ts,
-                    row.mark_price,
-                    row.ts,
-                    flags,
-                    row.source,
-                )
-                st.scan_source = row
-            # What is shown changes with time only where an age crosses stale_after_s.
-            until = math.inf
-            for ts in (st.primary_ts, st.secondary_ts):
-                edge = ts + stale_after
-                if now_s <= edge < until:
-                    until = edge
-            st.scan_inputs = inputs
-            st.scan_from = now_s
-            st.scan_until = until
+            if kept is None or st.scan_inputs != inputs or not st.scan_from <= now_s <= st.scan_until:
+                shown = self._shown(st, now_s)
+                if shown is None:
+                    if st.in_scan:
+                        st.in_scan = False
+                        joined_or_left = True
+                    continue
+                row, _, flags = shown
+                if kept is None or st.scan_source is not row or kept.flags is not flags:
+                    kept = st.scan_row = leg_row(
+                        st.venue,
+                        st.symbol,
+                        st.base,
+                        row.rate,
+                        row.interval_hours,
+                        row.next_funding_ts,
+                        row.mark_price,
+                        row.ts,
+                        flags,
+                        row.source,
+                    )
+                    st.scan_source = row
+                # What is shown changes with time only where an age crosses stale_after_s.
+                until = math.inf
+                for ts in (st.primary_ts, st.secondary_ts):
+                    edge = ts + stale_after
+                    if now_s <= edge < until:
+                        until = edge
+                st.scan_inputs = inputs
+                st.scan_from = now_s
+                st.scan_until = until
             out.append(kept)
             if not st.in_scan:
                 st.in_scan = joined_or_left = True

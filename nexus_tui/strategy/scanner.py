@@ -76,8 +76,8 @@ _KINDS: dict[Kinds, Kinds] = {
 
 
 class _Places(NamedTuple):
-    """Per place in the funding book's set of rows: the market there (its key holds that row's
-    venue and symbol objects), its asset and the asset's rows (Scanner._by_base[asset]), as the
+    """Per place in the funding book's set of rows: the market there (the key object the
+    scanner's dicts hold), its asset and the asset's rows (Scanner._by_base[asset]), as the
     scanner last took them."""
 
     keys: list[MarketKey]
@@ -238,7 +238,7 @@ class Scanner:
             # comparing Decimals); equal floats leave it to the Decimals.
             if row.rate_f == before.rate_f and row.rate == before.rate:
                 key = keys[i]
-                other.append(row)  # the same rate: what else moved is for _take to tell
+                other.append(row)  # the same rate: what else moved is for _take_current to tell
                 taken[key] = legs[i][key]  # from the asset's rows, which are current
                 continue
             legs[i][keys[i]] = row
