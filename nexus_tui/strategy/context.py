@@ -9,11 +9,12 @@ depend on `now`, so they live for one scan only.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 
 from nexus_tui.core.models import MarketInfo, MarketKind, OrderBook, Ticker, VenueHealth
@@ -40,6 +41,8 @@ from nexus_tui.strategy.schedule import Schedule, epoch_ms, hours_to_ms, schedul
 MarketKey = tuple[str, str]
 _MAKER = attrgetter("maker_fee")
 _TAKER = attrgetter("taker_fee")
+_AT = itemgetter(0)  # a history point's time
+_RATE = itemgetter(1)  # its rate
 HistorySource = Callable[[str, str], History]
 
 
@@ -439,11 +442,13 @@ class ScanContext:
     def _fit(
         self, row: LegRow, history: History, signature: tuple[int, datetime | None] | None
     ) -> PredictionEntry:
-        since = self.history_since
-        last_ts = history[-1][0] if history else None
+        # History is oldest first (models.History): the lookback is a slice, found by bisection.
+        start = bisect_left(history, self.history_since, key=_AT) if history else 0
+        end = len(history)
         # A history that already ends with the current observation must not count it twice.
-        until = row.observed_at if last_ts is not None and last_ts >= row.observed_at else None
-        rates = [rate for ts, rate in history if ts >= since and (until is None or ts < until)]
+        if end and history[-1][0] >= row.observed_at:
+            end = bisect_left(history, row.observed_at, start, end, key=_AT)
+        rates = list(map(_RATE, history[start:end]))
         entry = PredictionEntry(
             signature, fit(rates, self.params.ema_span, self.params.min_history_points), self.now
         )

@@ -65,8 +65,8 @@ def fit(rates: Sequence[float], span: int = 8, min_points: int = 12) -> FundingM
         return FundingModel(mean, 0.0, mean, sample_share, 0.0, n)
     phi = min(max(lag_cov / total, 0.0), 0.999)
     sse = 0.0
-    for k in range(1, n):
-        miss = rates[k] - (mean + phi * (emas[k - 1] - mean))
+    for x, before in zip(rates[1:], emas, strict=False):  # each point against the EMA up to the one before
+        miss = x - (mean + phi * (before - mean))
         sse += miss * miss
     r_squared = 1.0 - sse / sst if sst > 0.0 else 0.0
     confidence = min(max(r_squared, 0.0), 1.0) * sample_share

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import math
 import random
+from datetime import timedelta
 
 import pytest
 
+from nexus_tui.core.leg_row import to_leg_row
+from nexus_tui.strategy.context import ScanContext
+from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.predictor import (
     MAX_PERSISTENCE_PERIODS,
     fit,
@@ -15,6 +19,7 @@ from nexus_tui.strategy.predictor import (
     predict,
     predict_from,
 )
+from tests.strategy.helpers import NOW, funding
 
 
 def test_no_history_predicts_the_current_rate_with_no_confidence() -> None:
@@ -89,3 +94,25 @@ def test_pair_outlook_decaying_spread_persists_until_the_threshold() -> None:
     assert long.samples == 0
     # past the persistence the predicted path is at or below the threshold
     assert not math.isnan(o.persistence_hours)
+
+
+@pytest.mark.parametrize("live_source", [False, True])
+def test_a_prediction_is_fitted_on_the_lookback_before_the_current_observation(live_source: bool) -> None:
+    """The scan's fit reads the history from `history_lookback_hours` ago up to (not including)
+    the current observation: points older than the lookback, and a last point that already is
+    the current observation, are left out."""
+    params = StrategyParams(history_lookback_hours=24)
+    row = to_leg_row(funding("binance", "0.0004", age_s=0))
+    rnd = random.Random(5)
+    # Hourly points from 40 h before now to now (the last one is the row's own observation).
+    history = [(NOW - timedelta(hours=h), rnd.uniform(-1e-4, 5e-4)) for h in range(40, -1, -1)]
+    inside = [rate for ts, rate in history if NOW - timedelta(hours=24) <= ts < NOW]
+    assert len(inside) == 24
+    key = (row.venue, row.symbol)
+    source = (lambda venue, symbol: history) if live_source else {key: history}
+    ctx = ScanContext(
+        params=params, now=NOW, markets={}, order_books={}, tickers={}, health={}, histories=source
+    )
+    got = ctx.prediction(row)
+    assert got == predict(inside, row.rate_f, params.ema_span, params.min_history_points)
+    assert got.samples == 24
