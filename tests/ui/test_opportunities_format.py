@@ -21,6 +21,7 @@ from nexus_tui.ui.widgets.opportunity_cells import (
     compact_usd,
     duration,
     flag_codes,
+    hold,
     row_cells,
 )
 from nexus_tui.ui.widgets.opportunity_detail import detail_markup
@@ -95,6 +96,15 @@ def test_sizes_are_compact(value: str, shown: str) -> None:
 )
 def test_durations(seconds: float, shown: str) -> None:
     assert duration(seconds) == shown
+
+
+@pytest.mark.parametrize(
+    ("hours", "shown"),
+    [(720.0, "720 h"), (0.616431, "0.62 h (37m)"), (4.6, "4.60 h (4h36)"), (0.004, "0.00 h (0s)")],
+)
+def test_holding_times(hours: float, shown: str) -> None:
+    """A horizon in whole hours; a capture's window (to a settlement) with its minutes."""
+    assert hold(hours) == shown
 
 
 def test_type_cycles_through_every_type_and_back(scan: ScanResult) -> None:
@@ -192,7 +202,9 @@ def test_the_detail_of_a_spot_perp_and_of_a_capture(scan: ScanResult) -> None:
     capture = next(o for o in scan.opportunities if o.type is OpportunityType.TEMPORAL)
     text = _detail(capture)
     assert "captures the settlement at 10:00 (in 33m)" in text
-    assert f"over the {float(capture.hold_hours):g} h window" in text
+    window = float(capture.hold_hours)
+    assert window != int(window)  # it ends at a settlement, not on a whole hour
+    assert f"over the {window:.2f} h ({duration(round(window * 60) * 60)}) window" in text
 
 
 def test_without_books_the_detail_says_fees_only() -> None:

@@ -121,6 +121,14 @@ def duration(seconds: float) -> str:
     return f"{s // 86400}d{s % 86400 // 3600:02d}"
 
 
+def hold(hours: float) -> str:
+    """A holding time: whole hours as they are (720 h); a capture's window, which ends at a
+    settlement, to the hundredth with its minutes (0.62 h (37m))."""
+    if hours == int(hours):
+        return f"{int(hours)} h"
+    return f"{hours:.2f} h ({duration(round(hours * 60) * 60)})"  # to the nearest minute
+
+
 def age(opp: Opportunity, now: datetime) -> str:
     listed = opp.detected_at or opp.as_of
     return duration((now - listed).total_seconds())

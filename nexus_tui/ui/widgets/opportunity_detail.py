@@ -21,7 +21,7 @@ from nexus_tui.core.clock import utc
 from nexus_tui.strategy.models import Leg, Opportunity, OpportunityState, OpportunityType
 from nexus_tui.strategy.params import StrategyParams
 from nexus_tui.strategy.report import pct, rate_h, usd
-from nexus_tui.ui.widgets.opportunity_cells import compact_usd, duration, flag, signed_percent
+from nexus_tui.ui.widgets.opportunity_cells import compact_usd, duration, flag, hold, signed_percent
 
 TYPE_WORDS = {
     OpportunityType.SPOT_PERP: "spot-perp on one venue",
@@ -113,19 +113,19 @@ def _book_words(word: str, spread: Decimal | None, slippage: Decimal | None, dep
 
 
 def _money_lines(opp: Opportunity, params: StrategyParams) -> list[str]:
-    hold = f"{float(opp.hold_hours):g} h"
+    held = hold(float(opp.hold_hours))
     if opp.type is OpportunityType.TEMPORAL:
-        gross_from = f"funding {usd(opp.funding_usd)} over the {hold} window"
-        limit = f"inside the {hold} window"
+        gross_from = f"funding {usd(opp.funding_usd)} over the {held} window"
+        limit = f"inside the {held} window"
     else:
         gross_from = f"spread {rate_h(opp.spread_hourly)} × 8760"
         limit = f"limit {float(params.max_break_even_hours):g} h"
     drag = opp.gross_apr - opp.net_apr
     be = "never" if opp.break_even_hours is None else f"{opp.break_even_hours:.1f} h"
     return [
-        f"[b]APR[/b]   gross {pct(opp.gross_apr)} ({gross_from}) − costs spread over {hold} "
+        f"[b]APR[/b]   gross {pct(opp.gross_apr)} ({gross_from}) − costs spread over {held} "
         f"{pct(drag)} = net [b]{pct(opp.net_apr)}[/b]",
-        f"[b]Money[/b] over {hold}: funding {usd(opp.funding_usd)} on the settlement schedule − costs "
+        f"[b]Money[/b] over {held}: funding {usd(opp.funding_usd)} on the settlement schedule − costs "
         f"{usd(opp.costs.total)} = expected value [b]{usd(opp.expected_value_usd)}[/b] · "
         f"break-even {be} ({limit})",
     ]
