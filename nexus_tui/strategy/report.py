@@ -129,49 +129,6 @@ def rate_h(value: Decimal) -> str:
     return f"{float(value) * 100:+.5f}%/h"
 
 
-def explain(opp: Opportunity) -> list[str]:
-    """The opportunity in sentences: legs, money, score, and what stops it (if anything)."""
-    lines = []
-    for word, leg in (("long", opp.long), ("short", opp.short)):
-        if leg.interval_hours is None:
-            lines.append(f"{word} {leg.venue} {leg.symbol} spot (no funding), taker {pct(leg.taker_fee, 3)}")
-        else:
-            when = f", next settlement {iso(leg.next_funding_ts)}" if leg.next_funding_ts else ""
-            lines.append(
-                f"{word} {leg.venue} {leg.symbol}: {pct(leg.rate, 4)} per {leg.interval_hours} h "
-                f"= {rate_h(leg.rate_hourly)}{when}, taker {pct(leg.taker_fee, 3)} ({leg.fee_source})"
-            )
-    c = opp.costs
-    parts = f"fees {usd(c.fees)}, spread {usd(c.spread)}, slippage {usd(c.slippage)}"
-    if c.borrow:
-        parts += f", borrow {usd(c.borrow)}"
-    lines.append(
-        f"gross {pct(opp.gross_apr)} APR; round-trip costs {usd(c.total)} at {usd(opp.size_usd, 0)} "
-        f"({parts}; from {c.cost_basis.replace('_', ' ')}) -> net {pct(opp.net_apr)} APR"
-    )
-    be = "never" if opp.break_even_hours is None else f"{opp.break_even_hours:.1f} h"
-    lines.append(
-        f"over {float(opp.hold_hours):g} h: funding {usd(opp.funding_usd)} on the settlement schedule, "
-        f"expected value {usd(opp.expected_value_usd)}; break-even {be}"
-    )
-    p = opp.uos_parts
-    lines.append(
-        f"UOS {opp.uos:.1f} = return {p.return_:.1f} + risk {p.risk:.1f} + execution {p.execution:.1f} "
-        f"+ timing {p.timing:.1f}"
-    )
-    if opp.outlook is not None and opp.outlook.spread_stdev_hourly is not None:
-        o = opp.outlook
-        lines.append(
-            f"predicted spread {o.spread_predicted_hourly * 100:+.5f}%/h (confidence {o.confidence:.0%}), "
-            f"expected to last {o.persistence_hours:.0f} h"
-        )
-    if opp.flags:
-        lines.append("flags: " + ", ".join(sorted(opp.flags)))
-    for reason in opp.reasons:
-        lines.append(f"not taken: {reason}")
-    return lines
-
-
 def scan_text(result: ScanResult, limit: int | None = None) -> str:
     """A ranked table for a terminal, then the count of assets scanned."""
     rows: Sequence[Opportunity] = result.opportunities[:limit] if limit else result.opportunities
@@ -190,6 +147,17 @@ def scan_text(result: ScanResult, limit: int | None = None) -> str:
         )
     if not rows:
         lines.append("   (no opportunity passes the filters)")
+    if result.rejected:  # `scan --all`: the obvious trades that are not viable, best net first
+        shown = result.rejected[:limit] if limit else result.rejected
+        lines.append(f"not viable ({len(result.rejected)}), each with the first reason it fails:")
+        for o in shown:
+            long = f"{o.long.venue} {_short_rate(o.long)}"
+            short = f"{o.short.venue} {_short_rate(o.short)}"
+            reason = o.reasons[0] if o.reasons else "-"
+            lines.append(
+                f"  - {o.type.letter:<4} {o.symbol[:18]:<18} {long[:24]:<24} {short[:24]:<24} "
+                f"{pct(o.net_apr):>8}  {reason}"
+            )
     s = result.stats
     lines.append(
         f"{len(result.opportunities)} opportunities from {s.symbols} assets, {s.quotes} funding rows"

@@ -114,6 +114,14 @@ def test_scan_text_and_all() -> None:
     assert any(r["base"] == "BTC" and r["reasons"] for r in doc["rejected"])
     text = CliRunner().invoke(app, ["scan", "--snapshot", str(TAPE)])
     assert text.exit_code == 0 and "bybit" in text.stdout and "dydx" in text.stdout
+    assert "not viable" not in text.stdout
+    # In text, --all lists them too, each with the first reason it fails, as the JSON has it.
+    every = CliRunner().invoke(app, ["scan", "--snapshot", str(TAPE), "--all"])
+    assert every.exit_code == 0
+    assert f"not viable ({len(doc['rejected'])})" in every.stdout
+    listed = every.stdout.split("not viable", 1)[1]
+    for rejected in doc["rejected"]:
+        assert rejected["reasons"][0] in listed
 
 
 @pytest.mark.parametrize(
