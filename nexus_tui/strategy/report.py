@@ -149,7 +149,10 @@ def scan_text(result: ScanResult, limit: int | None = None) -> str:
         lines.append("   (no opportunity passes the filters)")
     if result.rejected:  # `scan --all`: the obvious trades that are not viable, best net first
         shown = result.rejected[:limit] if limit else result.rejected
-        lines.append(f"not viable ({len(result.rejected)}), each with the first reason it fails:")
+        count = str(len(result.rejected))
+        if len(shown) < len(result.rejected):
+            count += f", the first {len(shown)}"
+        lines.append(f"not viable ({count}), each with the first reason it fails:")
         for o in shown:
             long = f"{o.long.venue} {_short_rate(o.long)}"
             short = f"{o.short.venue} {_short_rate(o.short)}"

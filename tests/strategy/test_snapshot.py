@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from nexus_tui.cli import app
 from nexus_tui.strategy.commands import snapshot_scan
 from nexus_tui.strategy.models import OpportunityType
 from nexus_tui.strategy.params import StrategyParams
+from nexus_tui.strategy.report import scan_text
 from nexus_tui.strategy.venues import BASE_TIER_FEES
 from tests.conftest import FIXTURES
 
@@ -122,6 +124,16 @@ def test_scan_text_and_all() -> None:
     listed = every.stdout.split("not viable", 1)[1]
     for rejected in doc["rejected"]:
         assert rejected["reasons"][0] in listed
+
+
+def test_scan_text_limits_the_not_viable_list_and_says_so() -> None:
+    result = snapshot_scan(TAPE, StrategyParams(), explain=True)
+    assert len(result.rejected) == 1
+    three = replace(result, rejected=result.rejected * 3)
+    capped = scan_text(three, limit=2)
+    assert "not viable (3, the first 2)" in capped
+    assert capped.split("not viable", 1)[1].count("\n  - ") == 2
+    assert "not viable (3)," in scan_text(three)
 
 
 @pytest.mark.parametrize(
