@@ -186,6 +186,12 @@ def scan(
     ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="Show at most this many rows (text).")] = None,
     venues: VenuesOption = None,
+    venue: Annotated[
+        str | None, typer.Option(help="The exchange a ccxt funding JSON snapshot came from.")
+    ] = None,
+    interval_hours: Annotated[
+        int | None, typer.Option(min=1, max=24, help="Funding interval for a one-entry ccxt history file.")
+    ] = None,
     seed: SeedOption = None,
     home: HomeOption = None,
     password_file: PasswordFileOption = None,
@@ -204,6 +210,8 @@ def scan(
             size=size,
             snapshot=snapshot,
             venues=[v.strip() for v in (venues or "").split(",") if v.strip()],
+            venue=venue,
+            interval_hours=interval_hours,
             seed=seed,
             explain=show_all,
             limit=limit,

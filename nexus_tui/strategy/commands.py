@@ -30,9 +30,15 @@ HEADLESS_HISTORY_REQUESTS = 200
 
 
 def snapshot_inputs(
-    path: Path, venues: Sequence[str] = (), warn: Callable[[str], None] = print
+    path: Path,
+    venues: Sequence[str] = (),
+    warn: Callable[[str], None] = print,
+    *,
+    venue: str | None = None,
+    interval_hours: int | None = None,
 ) -> tuple[ScanInputs, float]:
-    """Scan inputs from a tape, and the data age to allow.
+    """Scan inputs from a tape (`venue`: the exchange of a ccxt JSON file, which does not name
+    it; `interval_hours`: for a one-entry ccxt history), and the data age to allow.
 
     A tape's rows were recorded at their venue's pace: an 8 h venue's last settled rate is hours
     older than an hourly venue's. A row counts as current for one funding interval (the longest
@@ -41,11 +47,14 @@ def snapshot_inputs(
     from nexus_tui.market.funding_book import FundingBook
     from nexus_tui.market.tape import read_tape
 
-    rows = read_tape(path)
+    rows = read_tape(path, venue, interval_hours=interval_hours)
     if venues:
         rows = [r for r in rows if r.venue in venues or r.venue.removeprefix("sim:") in venues]
     if not rows:
         raise BadInput(f"{path}: no funding rows to scan")
+    on_tape = sorted({r.venue for r in rows})
+    if len(on_tape) == 1:  # a ccxt JSON file is one exchange's: say why nothing cross-venue is listed
+        warn(f"warning: {path} holds one venue ({on_tape[0]}): a cross-venue trade needs two")
     as_of = max(r.ts for r in rows)
     max_age_s = max(r.interval_hours for r in rows) * 3600.0
     book = FundingBook(ManualClock(as_of), stale_after_s=max_age_s)
@@ -65,10 +74,12 @@ def snapshot_scan(
     params: StrategyParams,
     *,
     venues: Sequence[str] = (),
+    venue: str | None = None,
+    interval_hours: int | None = None,
     explain: bool = False,
     warn: Callable[[str], None] = print,
 ) -> ScanResult:
-    inputs, max_age_s = snapshot_inputs(path, venues, warn)
+    inputs, max_age_s = snapshot_inputs(path, venues, warn, venue=venue, interval_hours=interval_hours)
     return scan_inputs(inputs, replace(params, max_quote_age_s=max_age_s), explain=explain)
 
 
@@ -104,6 +115,8 @@ def scan_report(
     size: float | None = None,
     snapshot: Path | None = None,
     venues: Sequence[str] = (),
+    venue: str | None = None,
+    interval_hours: int | None = None,
     seed: int | None = None,
     explain: bool = False,
     limit: int | None = None,
@@ -118,7 +131,15 @@ def scan_report(
     params = params_from_config(config, **overrides)
     logging.getLogger("ccxt").setLevel(logging.WARNING)
     if snapshot is not None:
-        result = snapshot_scan(snapshot, params, venues=venues, explain=explain, warn=warn)
+        result = snapshot_scan(
+            snapshot,
+            params,
+            venues=venues,
+            venue=venue,
+            interval_hours=interval_hours,
+            explain=explain,
+            warn=warn,
+        )
     else:
         from nexus_tui.bootstrap import build_engine
         from nexus_tui.market.commands import headless_warnings, require_an_answer

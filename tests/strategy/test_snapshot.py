@@ -154,3 +154,25 @@ def test_a_malformed_tape_names_the_line(tmp_path: Path) -> None:
     bad.write_text("ts,venue,symbol,rate,interval_hours\n2024-01-01T00:00:00Z,bybit,BTC/USDT:USDT,abc,8\n")
     out = CliRunner().invoke(app, ["scan", "--snapshot", str(bad)])
     assert out.exit_code == 2 and "bad.csv:2" in out.output
+
+
+def test_a_ccxt_json_snapshot_is_scanned_with_its_venue() -> None:
+    """ccxt's own JSON does not name its exchange: scan asks for --venue (an option it has), then
+    reads it, and says why one venue lists no cross-venue trade."""
+    ccxt_file = FIXTURES / "market" / "bybit_fetchFundingRates.json"
+    unnamed = CliRunner().invoke(app, ["scan", "--snapshot", str(ccxt_file)])
+    assert unnamed.exit_code == 2 and "--venue" in unnamed.output and "Traceback" not in unnamed.output
+    named = CliRunner().invoke(app, ["scan", "--snapshot", str(ccxt_file), "--venue", "bybit", "--json"])
+    assert named.exit_code == 0
+    doc = json.loads(named.stdout)
+    assert doc["stats"]["quotes"] == 1 and doc["opportunities"] == []
+    assert "holds one venue (bybit): a cross-venue trade needs two" in named.stderr
+
+
+def test_a_one_entry_ccxt_history_needs_its_interval() -> None:
+    history = FIXTURES / "market" / "dydx_fetchFundingRateHistory.json"
+    args = ["scan", "--snapshot", str(history), "--venue", "dydx"]
+    asked = CliRunner().invoke(app, args)
+    assert asked.exit_code == 2 and "--interval-hours" in asked.output
+    read = CliRunner().invoke(app, [*args, "--interval-hours", "1", "--json"])
+    assert read.exit_code == 0 and json.loads(read.stdout)["stats"]["quotes"] == 1
