@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -49,7 +50,12 @@ def snapshot_inputs(
 
     rows = read_tape(path, venue, interval_hours=interval_hours)
     if venues:
+        on_file = sorted({r.venue for r in rows})
         rows = [r for r in rows if r.venue in venues or r.venue.removeprefix("sim:") in venues]
+        if not rows and on_file:
+            raise BadInput(
+                f"{path}: no funding rows for {', '.join(venues)}; the tape has {', '.join(on_file)}"
+            )
     if not rows:
         raise BadInput(f"{path}: no funding rows to scan")
     on_tape = sorted({r.venue for r in rows})
@@ -125,7 +131,7 @@ def scan_report(
     """`nexus-tui scan`: ranked opportunities from a tape, or from the venues (or simulator) now."""
     overrides: dict[str, Any] = {}
     if size is not None:
-        if not size > 0:
+        if not (size > 0 and math.isfinite(size)):
             raise BadInput(f"--size {size} is not allowed: it must be a positive amount of USD")
         overrides["size_usd"] = Decimal(str(size))
     params = params_from_config(config, **overrides)

@@ -141,6 +141,9 @@ def test_scan_text_limits_the_not_viable_list_and_says_so() -> None:
     [
         (["--snapshot", "/no/such/tape.csv"], "no such file"),
         (["--snapshot", str(TAPE), "--size", "0"], "--size"),
+        (["--snapshot", str(TAPE), "--size", "inf"], "--size inf is not allowed"),
+        (["--snapshot", str(TAPE), "--size", "nan"], "--size nan is not allowed"),
+        (["--snapshot", str(TAPE), "--venues", "nosuch"], "no funding rows for nosuch; the tape has binance"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
