@@ -23,7 +23,7 @@ from nexus_tui.core.clock import Clock, ManualClock, SystemClock, iso
 from nexus_tui.core.errors import BadInput, NexusError
 from nexus_tui.engine import Engine
 from nexus_tui.market.funding_book import BookQuote, FundingBook, IngestReport
-from nexus_tui.market.tape import TapeWriter, read_tape
+from nexus_tui.market.tape import TapeWriter, of_venues, read_tape
 
 # -- the funding table -----------------------------------------------------------------------
 
@@ -39,9 +39,7 @@ def book_from_tape(
     path: Path, *, venue: str | None = None, interval_hours: int | None = None, venues: Sequence[str] = ()
 ) -> tuple[FundingBook, IngestReport]:
     """A book holding a tape's rows, as of the tape's newest row (so nothing is stale by fiat)."""
-    rows = read_tape(path, venue, interval_hours=interval_hours)
-    if venues:
-        rows = [row for row in rows if row.venue in venues]
+    rows = of_venues(path, read_tape(path, venue, interval_hours=interval_hours), venues)
     # An empty tape has no time of its own: "as of" is then simply now.
     clock: Clock = ManualClock(max(row.ts for row in rows)) if rows else SystemClock()
     book = FundingBook(clock)

@@ -80,6 +80,20 @@ def read_tape(
     return _read_csv(path, text, venue)
 
 
+def of_venues(path: Path, rows: list[FundingRate], venues: Iterable[str]) -> list[FundingRate]:
+    """The rows of `venues` (a simulated venue also by its plain name: `okx` for `sim:okx`); all
+    of them when none is named. Naming only venues the tape does not hold is an error that says
+    which ones it does."""
+    wanted = set(venues)
+    if not wanted:
+        return rows
+    kept = [r for r in rows if r.venue in wanted or r.venue.removeprefix("sim:") in wanted]
+    if rows and not kept:
+        on_tape = ", ".join(sorted({r.venue for r in rows}))
+        raise BadInput(f"{path}: no funding rows for {', '.join(venues)}; the tape has {on_tape}")
+    return kept
+
+
 def detect_format(path: Path, text: str) -> TapeFormat:
     """By extension first (.csv, .jsonl, .ndjson), else by the first character of the content."""
     suffix = path.suffix.lower()

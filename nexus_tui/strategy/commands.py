@@ -46,16 +46,9 @@ def snapshot_inputs(
     on the tape), relative to the tape's newest row.
     """
     from nexus_tui.market.funding_book import FundingBook
-    from nexus_tui.market.tape import read_tape
+    from nexus_tui.market.tape import of_venues, read_tape
 
-    rows = read_tape(path, venue, interval_hours=interval_hours)
-    if venues:
-        on_file = sorted({r.venue for r in rows})
-        rows = [r for r in rows if r.venue in venues or r.venue.removeprefix("sim:") in venues]
-        if not rows and on_file:
-            raise BadInput(
-                f"{path}: no funding rows for {', '.join(venues)}; the tape has {', '.join(on_file)}"
-            )
+    rows = of_venues(path, read_tape(path, venue, interval_hours=interval_hours), venues)
     if not rows:
         raise BadInput(f"{path}: no funding rows to scan")
     on_tape = sorted({r.venue for r in rows})

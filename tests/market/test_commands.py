@@ -101,6 +101,14 @@ def test_funding_venue_filter_applies_to_a_tape(tape: Path) -> None:
     assert [r["venue"] for r in doc["rows"]] == ["bybit"]
 
 
+def test_a_venue_filter_that_matches_nothing_on_a_tape_names_the_tape_s_venues(tape: Path) -> None:
+    on_tape = ", ".join(sorted({row.venue for row in read_tape(tape)}))
+    with pytest.raises(BadInput, match=f"no funding rows for nosuch; the tape has {on_tape}$"):
+        funding_report(None, json_out=True, snapshot=tape, venues=["nosuch"], warn=lambda _: None)
+    result = CliRunner().invoke(app, ["funding", "--snapshot", str(tape), "--venues", "nosuch"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+
+
 def test_funding_json_carries_both_sources_for_the_detail_view() -> None:
     book = FundingBook(ManualClock(T0))
     book.ingest([rate("0.0001"), rate("0.0021", source=FundingSource.SECONDARY)])
