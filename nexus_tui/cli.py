@@ -116,6 +116,11 @@ SpeedOption = Annotated[float | None, typer.Option(help="Run the simulated clock
 SeedOption = Annotated[int | None, typer.Option(help="Simulated market seed (sim mode).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 VenuesOption = Annotated[str | None, typer.Option(help="Only these venues, comma-separated.")]
+# A ccxt funding JSON file names neither its exchange nor, with one entry, its interval.
+CcxtVenueOption = Annotated[str | None, typer.Option(help="The exchange a ccxt funding JSON file came from.")]
+CcxtIntervalOption = Annotated[
+    int | None, typer.Option(min=1, max=24, help="Funding interval for a one-entry ccxt history file.")
+]
 
 
 @app.callback(invoke_without_command=True)
@@ -186,12 +191,8 @@ def scan(
     ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="Show at most this many rows (text).")] = None,
     venues: VenuesOption = None,
-    venue: Annotated[
-        str | None, typer.Option(help="The exchange a ccxt funding JSON snapshot came from.")
-    ] = None,
-    interval_hours: Annotated[
-        int | None, typer.Option(min=1, max=24, help="Funding interval for a one-entry ccxt history file.")
-    ] = None,
+    venue: CcxtVenueOption = None,
+    interval_hours: CcxtIntervalOption = None,
     seed: SeedOption = None,
     home: HomeOption = None,
     password_file: PasswordFileOption = None,
@@ -385,12 +386,8 @@ def funding(
     snapshot: Annotated[
         Path | None, typer.Option(help="Read a funding tape (CSV, JSON Lines or ccxt JSON), not the venues.")
     ] = None,
-    venue: Annotated[
-        str | None, typer.Option(help="The exchange a ccxt funding JSON file came from.")
-    ] = None,
-    interval_hours: Annotated[
-        int | None, typer.Option(min=1, max=24, help="Funding interval for a one-entry ccxt history file.")
-    ] = None,
+    venue: CcxtVenueOption = None,
+    interval_hours: CcxtIntervalOption = None,
     seed: SeedOption = None,
     home: HomeOption = None,
     password_file: PasswordFileOption = None,
