@@ -18,6 +18,7 @@ from nexus_tui.strategy.report import pct, usd
 from nexus_tui.ui.widgets.opportunity_cells import (
     COLUMNS,
     FLAGS,
+    PINNED_COLUMNS,
     compact_usd,
     duration,
     flag_codes,
@@ -216,3 +217,12 @@ def test_without_books_the_detail_says_fees_only() -> None:
     assert "fees only: no order book" in text
     assert "no book walked: liquidity and slippage score the middle" in text
     assert "F fees_only" in text
+
+
+def test_an_80_column_terminal_shows_the_decision_first() -> None:
+    """Rank, type, asset, UOS, net APR and break-even stay in view when the table scrolls
+    sideways; with both venues they fit 80 columns (a cell is padded by one on each side)."""
+    keys = [c.key for c in COLUMNS]
+    assert keys[:PINNED_COLUMNS] == ["rank", "type", "base", "uos", "net_apr", "break_even"]
+    shown = keys.index("short") + 1
+    assert sum(c.width + 2 for c in COLUMNS[:shown]) <= 80 - 2  # the scroll bar and a border

@@ -23,25 +23,28 @@ class Column:
     tooltip: str = ""
 
 
+# The figures a decision rests on come first (UOS, net APR, break-even, then the venues): on an
+# 80-column terminal they are what shows, and the table keeps them in view when scrolled sideways.
 COLUMNS: tuple[Column, ...] = (
     Column("rank", "#", 3, tooltip="The engine's rank: UOS, then net APR"),
     Column("type", "T", 1, right=False, tooltip="A spot-perp, B cross-perp, C CEX-DEX, E one settlement"),
     Column("base", "Asset", 10, right=False),
+    Column("uos", "UOS", 4, tooltip="Unified Opportunity Score, 0-100"),
+    Column("net_apr", "Net APR", 7, tooltip="After every cost at size, over the holding horizon"),
+    Column("break_even", "BE h", 5, tooltip="Hours until funding has paid the round trip"),
     Column("long", "Long", 15, right=False, tooltip="The venue of the long leg"),
     Column("short", "Short", 15, right=False, tooltip="The venue of the short leg"),
     Column("long_rate", "L %/h", 8, tooltip="The long leg's funding rate per hour"),
     Column("short_rate", "S %/h", 8, tooltip="The short leg's funding rate per hour"),
-    Column("net_apr", "Net APR", 7, tooltip="After every cost at size, over the holding horizon"),
-    Column("break_even", "BE h", 5, tooltip="Hours until funding has paid the round trip"),
-    Column("size", "Size", 5, tooltip="Target notional per leg"),
-    Column("uos", "UOS", 4, tooltip="Unified Opportunity Score, 0-100"),
     Column("return", "R", 2, tooltip="UOS return part, 0-40"),
     Column("risk", "Ri", 2, tooltip="UOS risk part, 0-30"),
     Column("execution", "X", 2, tooltip="UOS execution part, 0-20"),
     Column("timing", "T", 2, tooltip="UOS timing part, 0-10"),
+    Column("size", "Size", 5, tooltip="Target notional per leg"),
     Column("flags", "Flags", 6, right=False),
     Column("age", "Age", 5, tooltip="Time since the engine first listed it"),
 )
+PINNED_COLUMNS = 6  # rank to break-even stay in view when a narrow terminal scrolls sideways
 
 Cells = tuple[str, ...]
 
@@ -150,18 +153,18 @@ def row_cells(opp: Opportunity, rank: int, now: datetime) -> Cells:
         str(rank),
         opp.type.letter,
         opp.base,
+        f"{opp.uos:.1f}",
+        percent(opp.net_apr, 1),
+        break_even(opp.break_even_hours),
         opp.long.venue,
         opp.short.venue,
         leg_rate(opp.long),
         leg_rate(opp.short),
-        percent(opp.net_apr, 1),
-        break_even(opp.break_even_hours),
-        compact_usd(opp.size_usd),
-        f"{opp.uos:.1f}",
         f"{parts.return_:.0f}",
         f"{parts.risk:.0f}",
         f"{parts.execution:.0f}",
         f"{parts.timing:.0f}",
+        compact_usd(opp.size_usd),
         flag_codes(opp.flags),
         age(opp, now),
     )

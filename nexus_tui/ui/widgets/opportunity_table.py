@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import DataTable
 
-from nexus_tui.ui.widgets.opportunity_cells import COLUMNS, Cells
+from nexus_tui.ui.widgets.opportunity_cells import COLUMNS, PINNED_COLUMNS, Cells
 from nexus_tui.ui.widgets.table_cursor import key_under_cursor
 
 # DataTable.remove_row costs O(rows) each: past this many at once, rebuilding is cheaper.
@@ -40,8 +40,7 @@ class OpportunityTable(DataTable[Text]):
     _refresh_held = False
 
     def __init__(self, *, id: str | None = None) -> None:
-        # The first three columns (rank, type, asset) stay in view when scrolled sideways.
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True, fixed_columns=3)
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True, fixed_columns=PINNED_COLUMNS)
         self._shown: dict[str, Cells] = {}
 
     def on_mount(self) -> None:
