@@ -199,6 +199,7 @@ def scan(
     password_stdin: PasswordStdinOption = False,
 ) -> None:
     """Ranked opportunities, headless: from the venues (or the simulator) now, or from a tape."""
+    from nexus_tui.market.commands import parse_venues
     from nexus_tui.strategy import commands
 
     options = vault_options(ctx, home, password_file, password_stdin)
@@ -210,7 +211,7 @@ def scan(
             json_out=json_out,
             size=size,
             snapshot=snapshot,
-            venues=[v.strip() for v in (venues or "").split(",") if v.strip()],
+            venues=parse_venues(venues),
             venue=venue,
             interval_hours=interval_hours,
             seed=seed,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -80,7 +80,7 @@ def read_tape(
     return _read_csv(path, text, venue)
 
 
-def of_venues(path: Path, rows: list[FundingRate], venues: Iterable[str]) -> list[FundingRate]:
+def of_venues(path: Path, rows: list[FundingRate], venues: Sequence[str]) -> list[FundingRate]:
     """The rows of `venues` (a simulated venue also by its plain name: `okx` for `sim:okx`); all
     of them when none is named. Naming only venues the tape does not hold is an error that says
     which ones it does."""
