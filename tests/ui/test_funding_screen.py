@@ -389,11 +389,9 @@ async def test_an_asset_opened_in_the_detail_panel_has_its_history_fetched_into_
         assert set(service.history.due()[: len(btc)]) == set(btc)
         live = {key: sim.book.history(*key)[0][0] for key in btc}
         await service.history.run_pass(max_requests=len(btc), per_venue=len(btc))
-        for key in btc:
+        for key in btc:  # settled funding from before the desk started is in the book now
             assert service.history.loaded(*key)
-            assert sim.book.history(*key)[0][0] < live[key] - timedelta(hours=12), (
-                key
-            )  # settled, before the desk
+            assert sim.book.history(*key)[0][0] < live[key] - timedelta(hours=12), key
 
 
 async def test_enter_makes_the_detail_panel_taller_and_d_hides_it(desk: tuple[SimDesk, Pilot[None]]) -> None:
