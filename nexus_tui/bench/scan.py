@@ -25,10 +25,12 @@ book is the book's own work, timed by the funding_book benches, not here).
   with a new rate since its previous delivery (at one instant, so no re-cost falls due with
   time), and the scanner is handed the whole book, as the service does (the other venues' rows
   are the same objects); only the assets whose rows changed are screened and re-costed. Goal 5 ms.
-- scan.cold_start: a new Scanner's first scan, as after start-up: every input loaded, and on
-  top of scan.full's work every market's fees resolved, its eligibility judged, books walked
-  and predictors fitted for the first time (kept for later scans). Held to the same 30 ms: it
-  is a full scan too. The Scanner is kept, as the service keeps it: freeing it is not timed.
+- scan.cold_start (no goal): a new Scanner's first scan, as after start-up: every input loaded,
+  and on top of scan.full's work every market's fees resolved, its eligibility judged, books
+  walked and predictors fitted for the first time (kept for later scans). The desk pays it once,
+  when it opens, before the venues' first refreshes; the issue's 30 ms is for scan.full, the
+  scan the running desk makes whenever funding moves. Reported so start-up's cost stays in
+  view. The Scanner is kept, as the service keeps it: freeing it is not timed.
 - scan.brute_force: every cross-venue pair, spot-perp and temporal candidate of every asset
   costed in full (the baseline: tests/strategy/test_pruning.py and test_screen.py check both
   pick the same), on the same market.
@@ -240,9 +242,9 @@ def rescan_one_venue() -> BenchResult:
     )
 
 
-@bench("scan.cold_start", goal_ms=30.0, description="A new Scanner's first scan (fees, predictors, books)")
+@bench("scan.cold_start", goal_ms=None, description="A new Scanner's first scan (fees, predictors, books)")
 def cold_start() -> BenchResult:
-    return _cold_start("typical", 30.0)
+    return _cold_start("typical", None)
 
 
 @bench("scan.cold_start_all_books", goal_ms=None, description="scan.cold_start with a book on every market")
