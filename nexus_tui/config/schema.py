@@ -518,7 +518,9 @@ class UIConfig(Section):
         description="How funding rates are shown: annualised, per hour, or as the venue reports.",
     )
     max_table_rows: int = Field(default=500, ge=10, le=100_000, description="Rows kept in each table.")
-    confirm_quit: bool = Field(default=True, description="Ask before quitting while positions are open.")
+    confirm_quit: bool = Field(
+        default=True, description="Ask before q quits the desk (off: q stops the engine and quits at once)."
+    )
 
 
 # -- the whole config --------------------------------------------------------------------------

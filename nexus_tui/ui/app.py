@@ -247,17 +247,21 @@ class NexusApp(App[None]):
         self.push_screen(HelpModal(screen.own_bindings() if isinstance(screen, DeskScreen) else []))
 
     async def action_quit(self) -> None:
-        """Quit; once the desk is open, ask first (the engine stops, open positions stay open)."""
+        """Quit; once the desk is open, ask first unless `ui.confirm_quit` is off (the engine
+        stops either way, cleanly; open positions stay open on the venues)."""
         if not self.unlocked:
             self.exit()
             return
         if self._quitting or isinstance(self.screen, ConfirmModal):
             return
+        if self.config is not None and not self.config.ui.confirm_quit:
+            self._quit_answered(True)
+            return
         self.push_screen(ConfirmModal(self.quit_question(), yes="Quit", no="Stay"), self._quit_answered)
 
     def quit_question(self) -> str:
         """What `q` asks. The hook for "N positions are open, they stay open on the venues" once
-        positions exist (and for `config.ui.confirm_quit`)."""
+        positions exist."""
         return (
             "[b]Quit NEXUS TUI?[/b]\n\nThe engine stops cleanly.\n\n"
             "[b]y[/b] quit  ·  [b]n[/b] / [b]escape[/b] stay"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
+from nexus_tui.config.schema import NexusConfig, UIConfig
 from nexus_tui.config.vault import Vault
 from nexus_tui.engine import Engine, EngineStatus, TradingState
 from nexus_tui.ui.app import NexusApp
@@ -16,7 +19,7 @@ from nexus_tui.ui.modals.confirm import ConfirmModal
 from nexus_tui.ui.modals.help import HelpModal
 from nexus_tui.ui.modals.kill_switch import KillSwitchModal
 from nexus_tui.ui.screens import DESK_SCREENS
-from tests.ui.conftest import SIZE, MakeApp, settle, wait_until
+from tests.ui.conftest import PASSWORD, SIZE, MakeApp, settle, wait_until
 
 
 @pytest.fixture
@@ -75,6 +78,20 @@ async def test_q_asks_first_n_stays_y_quits_and_stops_the_engine(
         await wait_until(pilot, lambda: not desk.is_running, "the app ended by itself")
     assert engines[0].status is EngineStatus.STOPPED
     assert desk.return_code == 0
+
+
+async def test_with_confirm_quit_off_q_quits_at_once_and_stops_the_engine(
+    make_app: MakeApp, nexus_home: Path, engines: list[Engine]
+) -> None:
+    config = NexusConfig(ui=UIConfig(confirm_quit=False))
+    app = make_app(vault=Vault.create(nexus_home, PASSWORD, config))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running, "the app ended without asking")
+        assert not isinstance(app.screen, ConfirmModal)
+    assert engines[0].status is EngineStatus.STOPPED
+    assert app.return_code == 0
 
 
 async def test_kill_switch_n_cancels_y_halts(desk: NexusApp, engines: list[Engine]) -> None:
