@@ -72,6 +72,9 @@ def build_engine(
     book = FundingBook(
         clock,
         stale_after_s=float(_setting(config, "data", "stale_after_seconds", default=30.0)),
+        secondary_stale_after_s=float(
+            _setting(config, "data", "arbitragescanner", "stale_after_seconds", default=30.0)
+        ),
         bus=bus,
         tolerance=Decimal(str(_setting(config, "data", "arbitragescanner", "tolerance", default="0.0005"))),
     )
@@ -239,6 +242,8 @@ def secondary_feeds(
         feed.fetch_rows,
         interval_s=float(scanner.refresh_seconds),
         request_timeout_s=client.guard.timeout_s,
+        retry_attempts=int(scanner.retry_attempts),
+        retry_delay_s=float(scanner.retry_delay_seconds),
     )
 
     return {f"{SOURCE_ID}.session": feed.close}

@@ -151,9 +151,14 @@ class ArbitrageScannerConfig(Section):
     )
     refresh_seconds: Seconds = Field(default=5.0, description="How often to fetch the funding table.")
     exchanges_refresh_seconds: Seconds = Field(default=3600.0, description="How often to fetch the registry.")
-    stale_after_seconds: Seconds = Field(default=30.0, description="A table older than this is not used.")
+    stale_after_seconds: Seconds = Field(
+        default=30.0,
+        description="A row of the table older than this stands in for no venue rate, and shows stale.",
+    )
     timeout_seconds: Seconds = Field(default=10.0, description="HTTP timeout per request.")
-    retry_attempts: int = Field(default=3, ge=0, le=10, description="Retries after a failed request.")
+    retry_attempts: int = Field(
+        default=3, ge=0, le=10, description="Retries after a failed fetch of the table, before backing off."
+    )
     retry_delay_seconds: Seconds = Field(default=1.0, description="Pause before each retry.")
     tolerance: Share = Field(
         default=Decimal("0.0005"),

@@ -207,6 +207,7 @@ class FundingBook:
         clock: Clock,
         *,
         stale_after_s: float = 120,
+        secondary_stale_after_s: float | None = None,
         history_hours: int = 24 * 7,
         bus: EventBus | None = None,
         tolerance: Decimal = Decimal("0.0005"),
@@ -214,12 +215,15 @@ class FundingBook:
         history_bucket_s: int = 3600,
         limits: GuardLimits | None = None,
     ) -> None:
-        if stale_after_s <= 0:
-            raise ValueError("stale_after_s must be positive")
+        if stale_after_s <= 0 or (secondary_stale_after_s is not None and secondary_stale_after_s <= 0):
+            raise ValueError("stale_after_s and secondary_stale_after_s must be positive")
         if history_bucket_s < 1:
             raise ValueError("history_bucket_s must be at least 1")
         self._clock = clock
         self.stale_after_s = float(stale_after_s)
+        # The secondary table's own limit: an older secondary row does not stand in for a stale
+        # venue rate, and is itself shown stale.
+        self.secondary_stale_after_s = float(secondary_stale_after_s or stale_after_s)
         self.tolerance = tolerance
         self.limits = limits or GuardLimits(max_abs_rate=max_abs_rate)
         self._bucket_s = int(history_bucket_s)
@@ -253,6 +257,7 @@ class FundingBook:
         limits = self.limits
         clean = clean_row_checker(limits, now_s)
         stale_after = self.stale_after_s
+        secondary_stale_after = self.secondary_stale_after_s
         tolerance = self.tolerance
         bucket_s = self._bucket_s
         by_venue = self._by_venue
@@ -324,6 +329,7 @@ class FundingBook:
                     now_s - st.secondary_ts,
                     venue_down=venue in down,
                     stale_after_s=stale_after,
+                    secondary_stale_after_s=secondary_stale_after,
                 )
                 effective = shown is not None and shown[0] is row
                 verdict = compare(primary, st.primary_ts, secondary, st.secondary_ts, tolerance, stale_after)
@@ -554,6 +560,7 @@ class FundingBook:
                 now_s - st.secondary_ts,
                 venue_down=venue_down,
                 stale_after_s=self.stale_after_s,
+                secondary_stale_after_s=self.secondary_stale_after_s,
             )
             if chosen is None:
                 return None
@@ -561,16 +568,18 @@ class FundingBook:
         flags: list[str] = []
         if role is Role.PRIMARY:
             age = primary_age
+            stale = age > self.stale_after_s
             if st.verdict is Verdict.MATCH:
                 flags.append(FLAG_VALIDATED)
         else:
             age = now_s - st.secondary_ts
+            stale = age > self.secondary_stale_after_s
             flags.append(FLAG_SECONDARY)
             if role is Role.FALLBACK:
                 flags.append(FLAG_FALLBACK)
         if st.verdict is Verdict.DISCREPANCY:
             flags.append(FLAG_DISCREPANCY)
-        if age > self.stale_after_s:
+        if stale:
             flags.append(FLAG_STALE)
         if st.jump:
             flags.append(FLAG_JUMP)
@@ -621,6 +630,7 @@ class FundingBook:
         since, is not worked out again."""
         now_s = self._clock.now().timestamp()
         stale_after = self.stale_after_s
+        secondary_stale_after = self.secondary_stale_after_s
         down = self._down
         out = BookRows()
         joined_or_left = False
@@ -649,10 +659,9 @@ class FundingBook:
                         row.source,
                     )
                     st.scan_source = row
-                # What is shown changes with time only where an age crosses stale_after_s.
+                # What is shown changes with time only where an age crosses its stale limit.
                 until = math.inf
-                for ts in (st.primary_ts, st.secondary_ts):
-                    edge = ts + stale_after
+                for edge in (st.primary_ts + stale_after, st.secondary_ts + secondary_stale_after):
                     if now_s <= edge < until:
                         until = edge
                 st.scan_inputs = inputs

@@ -52,18 +52,23 @@ def choose(
     *,
     venue_down: bool,
     stale_after_s: float,
+    secondary_stale_after_s: float | None = None,
 ) -> tuple[FundingRate, Role] | None:
     """The row to show for one (venue, symbol), and the role it plays; None if neither exists.
 
-    The primary wins unless the venue is marked down, or its rate is stale while the secondary's
-    is fresh; a secondary older than the venue's own last number never displaces it.
+    The primary wins unless the venue is marked down, or its rate is stale (older than
+    `stale_after_s`) while the secondary's is fresh (no older than `secondary_stale_after_s`,
+    the secondary table's own limit; `stale_after_s` when None); a secondary older than the
+    venue's own last number never displaces it.
     """
+    if secondary_stale_after_s is None:
+        secondary_stale_after_s = stale_after_s
     if primary is None:
         return None if secondary is None else (secondary, Role.GAP_FILL)
     if secondary is None:
         return primary, Role.PRIMARY
     if venue_down and secondary_age_s <= primary_age_s:
         return secondary, Role.FALLBACK
-    if primary_age_s > stale_after_s and secondary_age_s <= stale_after_s:
+    if primary_age_s > stale_after_s and secondary_age_s <= secondary_stale_after_s:
         return secondary, Role.FALLBACK
     return primary, Role.PRIMARY

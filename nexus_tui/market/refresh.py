@@ -62,6 +62,10 @@ class FeedState:
     timeout_s: float  # the backstop deadline of one fetch (real seconds)
     failures: int = 0
     next_due_s: float = float("-inf")  # epoch seconds on the book's clock
+    # After a failure the feed is asked again `retry_delay_s` later, up to `retry_attempts` times
+    # in a row, before it backs off (the secondary source's data.arbitragescanner.retry_*).
+    retry_attempts: int = 0
+    retry_delay_s: float = 0.0
     last_error: str = ""
     last_report: IngestReport | None = None
 
@@ -133,11 +137,21 @@ class FundingRefresher:
         fetch: FetchRates,
         interval_s: float | None = None,
         request_timeout_s: float | None = None,
+        *,
+        retry_attempts: int = 0,
+        retry_delay_s: float = 1.0,
     ) -> None:
         """Poll a secondary source (ArbitrageScanner); its rows must carry source=SECONDARY.
-        `request_timeout_s`: the timeout of the source's own guard, when not the refresher's."""
+        `request_timeout_s`: the timeout of the source's own guard, when not the refresher's.
+        A failed fetch is asked again `retry_delay_s` later, up to `retry_attempts` times in a
+        row; after that the feed backs off as any other does."""
+        if retry_attempts < 0 or retry_delay_s <= 0:
+            raise ValueError("retry_attempts must be at least 0 and retry_delay_s positive")
         timeout_s = self._deadline(name, request_timeout_s)
-        self._add(FeedState(name, fetch, interval_s or self.interval_s, None, timeout_s))
+        feed = FeedState(name, fetch, interval_s or self.interval_s, None, timeout_s)
+        feed.retry_attempts = retry_attempts
+        feed.retry_delay_s = retry_delay_s
+        self._add(feed)
 
     def _deadline(self, name: str, request_timeout_s: float | None) -> float:
         if self.timeout_s is None:
@@ -229,7 +243,11 @@ class FundingRefresher:
         feed.failures += 1
         feed.last_error = reason
         # Backing off is counted from the failure, so a hang's own wait is not part of the pause.
-        feed.next_due_s = self._now_s() + backoff_s(feed.interval_s, feed.failures - 1, self.max_backoff_s)
+        if feed.failures <= feed.retry_attempts:
+            feed.next_due_s = self._now_s() + feed.retry_delay_s
+        else:
+            backoffs = feed.failures - feed.retry_attempts - 1
+            feed.next_due_s = self._now_s() + backoff_s(feed.interval_s, backoffs, self.max_backoff_s)
         if feed.failures == 1:
             log.warning("funding feed %s failed: %s", feed.name, reason)
         if feed.venue is not None and feed.failures >= self.down_after_failures:

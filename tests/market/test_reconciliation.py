@@ -151,6 +151,40 @@ def test_stale_venue_rate_gives_way_to_a_fresh_secondary(book: FundingBook, cloc
     assert quote.age_s == 0
 
 
+def test_the_secondary_table_is_held_to_its_own_age_limit(clock: ManualClock) -> None:
+    """data.arbitragescanner.stale_after_seconds: a table older than it stands in for nothing and
+    shows stale, whatever the venues' own limit."""
+    book = FundingBook(clock, stale_after_s=60, secondary_stale_after_s=20)
+    book.ingest(
+        [rate("0.0001", ts=clock.now()), rate("0.0003", venue="mexc", source=SECONDARY, ts=clock.now())]
+    )
+    clock.advance(70)  # the venue's rate is stale; a secondary 25 s old is past its own limit
+    book.ingest([rate("0.0004", source=SECONDARY, ts=clock.now() - timedelta(seconds=25))])
+    shown = {q.venue: q for q in book.quotes()}
+    assert shown["sim:binance"].rate == Decimal("0.0001")
+    assert shown["sim:binance"].source is FundingSource.EXCHANGE
+    assert "stale" in shown["sim:binance"].flags and "fallback" not in shown["sim:binance"].flags
+    assert shown["mexc"].flags == {"secondary", "stale"}  # 70 s old: stale at 20 s, not at 60
+    scan_rows = {row.venue: row for row in book.scan_rows()}
+    assert scan_rows["mexc"].flags == {"secondary", "stale"}
+    book.ingest([rate("0.0005", source=SECONDARY, ts=clock.now() - timedelta(seconds=15))])
+    assert _only_venue(book, "sim:binance").rate == Decimal("0.0005")  # fresh by its limit: stands in
+    assert {row.venue: row.rate for row in book.scan_rows()}["sim:binance"] == Decimal("0.0005")
+    clock.advance(10)  # 25 s old now: the scanner's row goes back to the venue's own (stale) rate
+    row = {row.venue: row for row in book.scan_rows()}["sim:binance"]
+    assert row.rate == Decimal("0.0001") and "stale" in row.flags
+
+    lenient = FundingBook(clock, stale_after_s=60, secondary_stale_after_s=120)
+    lenient.ingest([rate("0.0003", venue="mexc", source=SECONDARY, ts=clock.now())])
+    clock.advance(90)
+    assert _only(lenient).flags == {"secondary"}  # 90 s old, inside its 120 s
+
+
+def _only_venue(book: FundingBook, venue: str):  # type: ignore[no-untyped-def]
+    (quote,) = [q for q in book.quotes() if q.venue == venue]
+    return quote
+
+
 def test_sources_too_far_apart_in_time_are_not_compared(book: FundingBook, clock: ManualClock) -> None:
     book.ingest([rate("0.0009", source=SECONDARY, ts=clock.now())])
     clock.advance(600)
@@ -179,6 +213,15 @@ def test_choose_prefers_the_venue_unless_down_or_stale() -> None:
     assert choose(p, 1, s, 5, venue_down=True, stale_after_s=60) == (p, Role.PRIMARY)  # older secondary
     assert choose(p, 61, s, 1, venue_down=False, stale_after_s=60) == (s, Role.FALLBACK)
     assert choose(p, 61, s, 61, venue_down=False, stale_after_s=60) == (p, Role.PRIMARY)
+    # the secondary's own limit, when it has one
+    assert choose(p, 61, s, 30, venue_down=False, stale_after_s=60, secondary_stale_after_s=20) == (
+        p,
+        Role.PRIMARY,
+    )
+    assert choose(p, 61, s, 90, venue_down=False, stale_after_s=60, secondary_stale_after_s=120) == (
+        s,
+        Role.FALLBACK,
+    )
 
 
 def test_reconciliation_summary_counts_each_case(book: FundingBook) -> None:

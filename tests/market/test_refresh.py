@@ -145,6 +145,39 @@ async def test_failures_back_off_and_success_resets(book: FundingBook, clock: Ma
     assert refresher.feeds["sim:okx"].next_due_s - clock.now().timestamp() == 5
 
 
+async def test_a_failed_secondary_is_retried_after_its_delay_then_backs_off(
+    book: FundingBook, clock: ManualClock
+) -> None:
+    secondary = FakeSecondary(clock, [rate("0.0001")])
+    secondary.fail = True
+    refresher = FundingRefresher(book, clock, interval_s=5, max_backoff_s=30)
+    refresher.add_secondary("arbitragescanner", secondary.fetch_rows, retry_attempts=3, retry_delay_s=1.5)
+    feed = refresher.feeds["arbitragescanner"]
+    gaps = []
+    for _ in range(7):
+        await refresher.refresh_all()
+        gaps.append(feed.next_due_s - clock.now().timestamp())
+    assert gaps == [1.5, 1.5, 1.5, 5, 10, 20, 30]
+    secondary.fail = False
+    await refresher.refresh_all()
+    assert feed.next_due_s - clock.now().timestamp() == 5
+    secondary.fail = True
+    await refresher.refresh_all()  # a new run of failures gets its retries again
+    assert feed.next_due_s - clock.now().timestamp() == 1.5
+
+
+@pytest.mark.parametrize(("attempts", "delay"), [(-1, 1.0), (0, 0.0)])
+def test_a_secondary_retry_policy_that_makes_no_sense_is_refused(
+    book: FundingBook, clock: ManualClock, attempts: int, delay: float
+) -> None:
+    secondary = FakeSecondary(clock, [])
+    refresher = FundingRefresher(book, clock)
+    with pytest.raises(ValueError, match="retry"):
+        refresher.add_secondary(
+            "arbitragescanner", secondary.fetch_rows, retry_attempts=attempts, retry_delay_s=delay
+        )
+
+
 async def test_engine_service_polls_each_venue_on_its_interval_and_reports_staleness(
     clock: ManualClock,
 ) -> None:
@@ -187,7 +220,12 @@ def test_bootstrap_takes_its_settings_from_the_config(clock: ManualClock) -> Non
             "data": {
                 "stale_after_seconds": 12,
                 "exchange_refresh_seconds": 3,
-                "arbitragescanner": {"tolerance": "0.0002"},
+                "arbitragescanner": {
+                    "tolerance": "0.0002",
+                    "stale_after_seconds": 45,
+                    "retry_attempts": 2,
+                    "retry_delay_seconds": 0.5,
+                },
             },
         }
     )
@@ -195,7 +233,10 @@ def test_bootstrap_takes_its_settings_from_the_config(clock: ManualClock) -> Non
     assert engine.mode == "paper"
     assert engine.funding_book.stale_after_s == 12
     assert engine.funding_book.tolerance == Decimal("0.0002")
+    assert engine.funding_book.secondary_stale_after_s == 45
     refresher = engine.funding_refresher
     assert refresher is not None and refresher.feeds["binanceusdm"].interval_s == 3
     assert "arbitragescanner" in refresher.feeds  # the secondary source outside sim mode
+    secondary = refresher.feeds["arbitragescanner"]
+    assert (secondary.retry_attempts, secondary.retry_delay_s) == (2, 0.5)
     assert refresher.feeds["arbitragescanner"].venue is None
