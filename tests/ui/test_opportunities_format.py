@@ -6,6 +6,7 @@ opportunity_desk.py.
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -27,8 +28,11 @@ from nexus_tui.ui.widgets.opportunity_cells import (
 )
 from nexus_tui.ui.widgets.opportunity_detail import detail_markup
 from nexus_tui.ui.widgets.opportunity_filter import UOS_MAX, OpportunityFilter, venues_of
+from nexus_tui.ui.widgets.venue_names import SHORT_NAMES, short_name, short_names
 from tests.ui.conftest import DESK_TIME
 from tests.ui.opportunity_desk import OpportunityDesk
+
+VENUE_WIDTH = 5  # a venue column holds a short name ("LIGHT" the longest) or its "Short" label
 
 
 def _scan(with_books: bool = True) -> ScanResult:
@@ -57,14 +61,25 @@ def test_a_row_says_what_the_engine_says_and_fits_its_columns(scan: ScanResult) 
         cells = dict(zip((c.key for c in COLUMNS), row_cells(opp, rank, DESK_TIME), strict=True))
         assert cells["rank"] == str(rank)
         assert cells["type"] == opp.type.letter
-        assert (cells["long"], cells["short"]) == (opp.long.venue, opp.short.venue)
+        assert (cells["long"], cells["short"]) == (short_name(opp.long.venue), short_name(opp.short.venue))
         assert cells["net_apr"] == f"{float(opp.net_apr) * 100:.1f}%"
         assert cells["uos"] == f"{opp.uos:.1f}"
         assert cells["return"] == f"{opp.uos_parts.return_:.0f}"
         assert cells["size"] == "$10k"
         assert cells["age"] == "0s"  # first seen in this very scan
         for spec, text in zip(COLUMNS, cells.values(), strict=True):
-            assert len(text) <= spec.width, f"{spec.key} {text!r} wider than {spec.width}"
+            width = VENUE_WIDTH if spec.width is None else spec.width
+            assert len(text) <= width, f"{spec.key} {text!r} wider than {width}"
+
+
+def test_venues_read_by_their_short_names_and_two_alike_in_full(scan: ScanResult) -> None:
+    opp = next(o for o in scan.opportunities if o.long.venue == "bybit" and o.short.venue == "binance")
+    cells = dict(zip((c.key for c in COLUMNS), row_cells(opp, 1, DESK_TIME), strict=True))
+    assert (cells["long"], cells["short"]) == ("BYB", "BIN")
+    # binance (spot) and binanceusdm would both read BIN: in a list holding both, each is in full
+    names = short_names(["binance", "binanceusdm", "bybit"])
+    cells = dict(zip((c.key for c in COLUMNS), row_cells(opp, 1, DESK_TIME, names), strict=True))
+    assert (cells["long"], cells["short"]) == ("BYB", "binance")
 
 
 def test_rates_per_hour_are_signed_percent(scan: ScanResult) -> None:
@@ -162,6 +177,11 @@ def test_text_matches_asset_venue_type_and_flags(scan: ScanResult) -> None:
     assert ids("bybit binance") == {
         o.id for o in scan.opportunities if {o.long.venue, o.short.venue} == {"bybit", "binance"}
     }
+    # the short name the table shows finds its venue, even where it is no part of the full name
+    opp = scan.opportunities[0]
+    on_paradex = dataclasses.replace(opp, long=opp.long._replace(venue="paradex"))
+    assert OpportunityFilter().with_text("pdx").passes(on_paradex)
+    assert not OpportunityFilter().with_text("pdx").passes(opp)
     assert OpportunityFilter().with_text("  ").active is False
 
 
@@ -221,8 +241,11 @@ def test_without_books_the_detail_says_fees_only() -> None:
 
 def test_an_80_column_terminal_shows_the_decision_first() -> None:
     """Rank, type, asset, UOS, net APR and break-even stay in view when the table scrolls
-    sideways; with both venues they fit 80 columns (a cell is padded by one on each side)."""
+    sideways; with both venues (by short name) and their hourly rates they fit 80 columns (a
+    cell is padded by one on each side)."""
     keys = [c.key for c in COLUMNS]
     assert keys[:PINNED_COLUMNS] == ["rank", "type", "base", "uos", "net_apr", "break_even"]
-    shown = keys.index("short") + 1
-    assert sum(c.width + 2 for c in COLUMNS[:shown]) <= 80 - 2  # the scroll bar and a border
+    assert max(len(name) for name in SHORT_NAMES.values()) <= VENUE_WIDTH
+    shown = keys.index("short_rate") + 1
+    widths = [VENUE_WIDTH if c.width is None else c.width for c in COLUMNS[:shown]]
+    assert sum(width + 2 for width in widths) <= 80 - 2  # the scroll bar and a border

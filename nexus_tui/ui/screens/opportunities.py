@@ -44,6 +44,7 @@ from nexus_tui.ui.widgets.opportunity_detail import OpportunityDetail
 from nexus_tui.ui.widgets.opportunity_filter import OpportunityFilter, venues_of
 from nexus_tui.ui.widgets.opportunity_table import OpportunityTable
 from nexus_tui.ui.widgets.opportunity_why_not import not_an_asset_line, unlisted_lines, why_not_lines
+from nexus_tui.ui.widgets.venue_names import short_names
 
 DEFAULT_REPAINT_S = 0.25
 DEFAULT_MAX_ROWS = 500
@@ -167,7 +168,8 @@ class OpportunitiesScreen(FilteredTableScreen):
         if reading is not None and reading.id not in self._by_id:
             successor = next((o.id for o in shown if _same_trade_family(o, reading)), None)
             self._note_gone(reading, scan)
-        table.show([(opp.id, row_cells(opp, ranks[opp.id], now)) for opp in shown], instead=successor)
+        names = short_names(venues_of(scan.opportunities))
+        table.show([(opp.id, row_cells(opp, ranks[opp.id], now, names)) for opp in shown], instead=successor)
         self._show_status(len(passing))
         self._show_detail()
 

@@ -7,24 +7,27 @@ comparing strings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from nexus_tui.strategy.models import Leg, Opportunity
+from nexus_tui.ui.widgets.venue_names import short_name
 
 
 @dataclass(frozen=True, slots=True)
 class Column:
     key: str
     label: str
-    width: int
+    width: int | None  # None: as wide as its widest cell (a venue's name)
     right: bool = True  # numbers line up on the right
     tooltip: str = ""
 
 
-# The figures a decision rests on come first (UOS, net APR, break-even, then the venues): on an
-# 80-column terminal they are what shows, and the table keeps them in view when scrolled sideways.
+# The figures a decision rests on come first (UOS, net APR, break-even, then the venues and their
+# rates): on an 80-column terminal they are what shows, and the table keeps the first six in view
+# when scrolled sideways. Venues go by the short names the header and the funding matrix use.
 COLUMNS: tuple[Column, ...] = (
     Column("rank", "#", 3, tooltip="The engine's rank: UOS, then net APR"),
     Column("type", "T", 1, right=False, tooltip="A spot-perp, B cross-perp, C CEX-DEX, E one settlement"),
@@ -32,8 +35,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("uos", "UOS", 4, tooltip="Unified Opportunity Score, 0-100"),
     Column("net_apr", "Net APR", 7, tooltip="After every cost at size, over the holding horizon"),
     Column("break_even", "BE h", 5, tooltip="Hours until funding has paid the round trip"),
-    Column("long", "Long", 15, right=False, tooltip="The venue of the long leg"),
-    Column("short", "Short", 15, right=False, tooltip="The venue of the short leg"),
+    Column("long", "Long", None, right=False, tooltip="The venue of the long leg (in full in the detail)"),
+    Column("short", "Short", None, right=False, tooltip="The venue of the short leg (in full in the detail)"),
     Column("long_rate", "L %/h", 8, tooltip="The long leg's funding rate per hour"),
     Column("short_rate", "S %/h", 8, tooltip="The short leg's funding rate per hour"),
     Column("return", "R", 2, tooltip="UOS return part, 0-40"),
@@ -146,8 +149,10 @@ def break_even(hours: float | None) -> str:
     return "never" if hours is None else f"{hours:.1f}"
 
 
-def row_cells(opp: Opportunity, rank: int, now: datetime) -> Cells:
-    """One row, in COLUMNS order."""
+def row_cells(opp: Opportunity, rank: int, now: datetime, names: Mapping[str, str] | None = None) -> Cells:
+    """One row, in COLUMNS order. `names`: the venues' names as shown (venue_names.short_names of
+    every venue listed, so two never read the same); a venue not in it gets its short name."""
+    names = names or {}
     parts = opp.uos_parts
     return (
         str(rank),
@@ -156,8 +161,8 @@ def row_cells(opp: Opportunity, rank: int, now: datetime) -> Cells:
         f"{opp.uos:.1f}",
         percent(opp.net_apr, 1),
         break_even(opp.break_even_hours),
-        opp.long.venue,
-        opp.short.venue,
+        names.get(opp.long.venue) or short_name(opp.long.venue),
+        names.get(opp.short.venue) or short_name(opp.short.venue),
         leg_rate(opp.long),
         leg_rate(opp.short),
         f"{parts.return_:.0f}",

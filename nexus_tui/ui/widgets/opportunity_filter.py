@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from nexus_tui.strategy.models import Opportunity, OpportunityType
 from nexus_tui.ui.widgets.filter_bar import matches
+from nexus_tui.ui.widgets.venue_names import short_name
 
 #: `t` cycles: all, then A, B, C, E, then all again.
 TYPE_CYCLE: tuple[OpportunityType | None, ...] = (
@@ -25,9 +26,10 @@ UOS_MAX = 100.0
 
 
 def search_text(opp: Opportunity) -> str:
-    """What `/` searches: asset, symbol, type, both venues and the flags."""
+    """What `/` searches: asset, symbol, type, both venues (full and short names) and the flags."""
+    venues = (opp.long.venue, opp.short.venue)
     return " ".join(
-        (opp.type.letter, opp.type.value, opp.base, opp.symbol, opp.long.venue, opp.short.venue, *opp.flags)
+        (opp.type.letter, opp.type.value, opp.base, opp.symbol, *venues, *map(short_name, venues), *opp.flags)
     )
 
 

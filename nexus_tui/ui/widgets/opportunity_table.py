@@ -23,6 +23,8 @@ from nexus_tui.ui.widgets.table_cursor import key_under_cursor
 REBUILD_AFTER = 20
 
 _RATE_COLUMNS = frozenset({"long_rate", "short_rate"})
+# Columns as wide as their widest cell: they grow when a longer text arrives.
+_FITTED = frozenset(i for i, spec in enumerate(COLUMNS) if spec.width is None)
 _STYLES = {"rank": "dim", "type": "bold", "uos": "bold", "net_apr": "bold", "flags": "yellow", "age": "dim"}
 
 
@@ -120,7 +122,7 @@ class OpportunityTable(DataTable[Text]):
         elif shown != cells:
             for i, (before, after) in enumerate(zip(shown, cells, strict=True)):
                 if before != after:
-                    self.update_cell(key, COLUMNS[i].key, _cell(i, after))
+                    self.update_cell(key, COLUMNS[i].key, _cell(i, after), update_width=i in _FITTED)
         self._shown[key] = cells
 
     def _rebuild(self, rows: Sequence[tuple[str, Cells]]) -> None:
