@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
+from textual.widgets.data_table import ColumnKey
 
 from nexus_tui.config.vault import Vault
 from nexus_tui.core.clock import ManualClock
@@ -20,7 +22,7 @@ from nexus_tui.ui.app import NexusApp
 from nexus_tui.ui.keys import OPPORTUNITY_BINDINGS
 from nexus_tui.ui.messages import EngineEvents
 from nexus_tui.ui.screens.opportunities import WAITING, OpportunitiesScreen
-from nexus_tui.ui.widgets.opportunity_cells import row_cells
+from nexus_tui.ui.widgets.opportunity_cells import COLUMNS, Cells, row_cells
 from nexus_tui.ui.widgets.opportunity_table import OpportunityTable
 from tests.ui.conftest import SIZE, MakeApp, wait_until
 from tests.ui.opportunity_desk import OpportunityDesk, detail_of, open_opportunities
@@ -260,3 +262,38 @@ async def test_the_keys_are_in_the_footer_and_help(app: NexusApp, desk: Opportun
         await pilot.pause()
         help_text = str(app.screen.query_one("#help-text").render())
         assert "Raise the minimum UOS shown by 10" in help_text
+
+
+class _TableOnly(App[None]):
+    def compose(self) -> ComposeResult:
+        yield OpportunityTable()
+
+
+def _row(key: str, rank: int, long: str, short: str) -> tuple[str, Cells]:
+    cells = ["x"] * len(COLUMNS)
+    cells[0] = str(rank)
+    cells[[c.key for c in COLUMNS].index("long")] = long
+    cells[[c.key for c in COLUMNS].index("short")] = short
+    return key, tuple(cells)
+
+
+async def test_the_venue_columns_widen_for_a_full_name_and_narrow_again() -> None:
+    """Short names fit five characters; two venues that read the same are written in full, and
+    the venue columns widen to show it whole (and keep the reader's row)."""
+    app = _TableOnly()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(OpportunityTable)
+        short = [_row("a", 1, "BIN", "BYB"), _row("b", 2, "HYPE", "LIGHT")]
+        table.show(short)
+        await pilot.pause()
+        assert (table.columns[ColumnKey("long")].width, table.columns[ColumnKey("short")].width) == (5, 5)
+        table.move_cursor(row=1)
+        table.show([_row("a", 1, "binanceusdm", "BYB"), _row("b", 2, "HYPE", "LIGHT")])
+        await pilot.pause()
+        assert table.columns[ColumnKey("long")].width == len("binanceusdm")
+        assert table.cells_of("a") == _row("a", 1, "binanceusdm", "BYB")[1]
+        assert table.get_row("a")[[c.key for c in COLUMNS].index("long")].plain == "binanceusdm"
+        assert table.selected_id == "b"
+        table.show(short)
+        await pilot.pause()
+        assert table.columns[ColumnKey("long")].width == 5 and table.selected_id == "b"

@@ -23,8 +23,12 @@ from nexus_tui.ui.widgets.table_cursor import key_under_cursor
 REBUILD_AFTER = 20
 
 _RATE_COLUMNS = frozenset({"long_rate", "short_rate"})
-# Columns as wide as their widest cell: they grow when a longer text arrives.
-_FITTED = frozenset(i for i, spec in enumerate(COLUMNS) if spec.width is None)
+# The venue columns (width None) are as wide as their widest name, at least FITTED_MIN_WIDTH (every
+# short name fits): the table is rebuilt when that changes, which only a clash of short names does.
+# (DataTable's own update_width measures the whole column again whenever a cell narrows: with
+# 500 rows a scan took seconds.)
+_FITTED = tuple(i for i, spec in enumerate(COLUMNS) if spec.width is None)
+FITTED_MIN_WIDTH = 5
 _STYLES = {"rank": "dim", "type": "bold", "uos": "bold", "net_apr": "bold", "flags": "yellow", "age": "dim"}
 
 
@@ -44,11 +48,15 @@ class OpportunityTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True, fixed_columns=PINNED_COLUMNS)
         self._shown: dict[str, Cells] = {}
+        self.fitted_width = FITTED_MIN_WIDTH
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         for spec in COLUMNS:
             label = Text(spec.label, justify="right" if spec.right else "left")
-            self.add_column(label, width=spec.width, key=spec.key)
+            self.add_column(label, width=spec.width or self.fitted_width, key=spec.key)
 
     @property
     def shown_ids(self) -> list[str]:
@@ -70,9 +78,15 @@ class OpportunityTable(DataTable[Text]):
         and shown, else to the row that took its place."""
         selected, cursor = self.selected_id, self.cursor_row
         wanted = dict(rows)
+        width = max([FITTED_MIN_WIDTH, *(len(cells[i]) for _, cells in rows for i in _FITTED)])
         with self.app.batch_update(), self._one_refresh():
             gone = [key for key in self._shown if key not in wanted]
-            if len(gone) > REBUILD_AFTER:
+            if width != self.fitted_width:
+                self.fitted_width = width
+                self.clear(columns=True)
+                self._add_columns()
+                self._rebuild(rows)
+            elif len(gone) > REBUILD_AFTER:
                 self._rebuild(rows)
             else:
                 for key in gone:
@@ -122,7 +136,7 @@ class OpportunityTable(DataTable[Text]):
         elif shown != cells:
             for i, (before, after) in enumerate(zip(shown, cells, strict=True)):
                 if before != after:
-                    self.update_cell(key, COLUMNS[i].key, _cell(i, after), update_width=i in _FITTED)
+                    self.update_cell(key, COLUMNS[i].key, _cell(i, after))
         self._shown[key] = cells
 
     def _rebuild(self, rows: Sequence[tuple[str, Cells]]) -> None:
