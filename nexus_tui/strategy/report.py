@@ -130,42 +130,49 @@ def rate_h(value: Decimal) -> str:
 
 
 def scan_text(result: ScanResult, limit: int | None = None) -> str:
-    """A ranked table for a terminal, then the count of assets scanned."""
+    """A ranked table for a terminal, then the count of assets scanned. Each column is as wide as
+    its widest entry, so no venue, rate or symbol is cut."""
     rows: Sequence[Opportunity] = result.opportunities[:limit] if limit else result.opportunities
+    rejected: Sequence[Opportunity] = result.rejected[:limit] if limit else result.rejected
+    legs = {o.id: (_leg_text(o.long), _leg_text(o.short)) for o in (*rows, *rejected)}
+    sym = max([len("symbol"), *(len(o.symbol) for o in (*rows, *rejected))])
+    long_w = max([len("long"), *(len(long) for long, _ in legs.values())])
+    short_w = max([len("short"), *(len(short) for _, short in legs.values())])
+
+    def leading(o: Opportunity) -> str:
+        long, short = legs[o.id]
+        return f"{o.type.letter:<4} {o.symbol:<{sym}} {long:<{long_w}} {short:<{short_w}}"
+
     header = (
-        f"{'#':>3} {'type':<4} {'symbol':<18} {'long':<24} {'short':<24} "
+        f"{'#':>3} {'type':<4} {'symbol':<{sym}} {'long':<{long_w}} {'short':<{short_w}} "
         f"{'gross':>8} {'net':>8} {'BE h':>6} {'UOS':>5}  flags"
     )
     lines = [f"as of {iso(result.as_of)}", header]
     for rank, o in enumerate(rows, 1):
-        long = f"{o.long.venue} {_short_rate(o.long)}"
-        short = f"{o.short.venue} {_short_rate(o.short)}"
         be = "-" if o.break_even_hours is None else f"{o.break_even_hours:.1f}"
         lines.append(
-            f"{rank:>3} {o.type.letter:<4} {o.symbol[:18]:<18} {long[:24]:<24} {short[:24]:<24} "
+            f"{rank:>3} {leading(o)} "
             f"{pct(o.gross_apr):>8} {pct(o.net_apr):>8} {be:>6} {o.uos:>5.1f}  {','.join(sorted(o.flags))}"
         )
     if not rows:
         lines.append("   (no opportunity passes the filters)")
     if result.rejected:  # `scan --all`: the obvious trades that are not viable, best net first
-        shown = result.rejected[:limit] if limit else result.rejected
         count = str(len(result.rejected))
-        if len(shown) < len(result.rejected):
-            count += f", the first {len(shown)}"
+        if len(rejected) < len(result.rejected):
+            count += f", the first {len(rejected)}"
         lines.append(f"not viable ({count}), each with the first reason it fails:")
-        for o in shown:
-            long = f"{o.long.venue} {_short_rate(o.long)}"
-            short = f"{o.short.venue} {_short_rate(o.short)}"
+        for o in rejected:
             reason = o.reasons[0] if o.reasons else "-"
-            lines.append(
-                f"  - {o.type.letter:<4} {o.symbol[:18]:<18} {long[:24]:<24} {short[:24]:<24} "
-                f"{pct(o.net_apr):>8}  {reason}"
-            )
+            lines.append(f"  - {leading(o)} {pct(o.net_apr):>8}  {reason}")
     s = result.stats
     lines.append(
         f"{len(result.opportunities)} opportunities from {s.symbols} assets, {s.quotes} funding rows"
     )
     return "\n".join(lines)
+
+
+def _leg_text(leg: Leg) -> str:
+    return f"{leg.venue} {_short_rate(leg)}"
 
 
 def _short_rate(leg: Leg) -> str:

@@ -136,6 +136,20 @@ def test_scan_text_limits_the_not_viable_list_and_says_so() -> None:
     assert "not viable (3)," in scan_text(three)
 
 
+def test_scan_text_never_cuts_a_venue_rate_or_symbol() -> None:
+    result = snapshot_scan(TAPE, StrategyParams(), explain=True)
+    opp = result.opportunities[0]
+    long = opp.long._replace(venue="sim:hyperliquid-testnet")
+    wide = replace(opp, symbol="1000000MOG/USDC:USDC", long=long)
+    text = scan_text(replace(result, opportunities=(wide, *result.opportunities[1:])))
+    hourly = f"{float(long.rate_hourly) * 100:+.4f}%/h"
+    assert f" 1000000MOG/USDC:USDC sim:hyperliquid-testnet {hourly} " in text
+    lines = text.splitlines()
+    header, first = lines[1], lines[2]
+    # the columns line up: the figures sit under their headings
+    assert header.index("UOS") + 3 == first.index(f"{opp.uos:.1f}") + len(f"{opp.uos:.1f}")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
