@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from nexus_tui.core.leg_row import NO_FLAGS, base_settle, to_leg_row
@@ -112,6 +113,12 @@ class Scanner:
         self._histories: Mapping[MarketKey, History] | HistorySource = {}
         self._caches = MarketCaches()
         self._results: dict[str, BaseResult] = {}
+        # No result falls due for a re-cost before this (a lower bound: lowered as results are
+        # made, made exact whenever a scan looks through them all), so a scan before it need not.
+        self._recost_due: datetime = NEVER
+        # The viable opportunities of every result, with their rank keys, best first; a scan
+        # replaces only the entries of the assets it re-costed.
+        self._ranked: list[tuple[tuple[float, float, str], Opportunity]] = []
         # Per asset, what the screen said it could offer, kept while its rows, fees, spot
         # listings, books and tickers stay as they were (its result then stands too, if nothing).
         self._kinds: dict[str, Kinds] = {}
@@ -479,7 +486,15 @@ class Scanner:
         baseline for benches and tests)."""
         ctx = self.context(now)
         todo = set(self._by_base) if brute_force else self._dirty
-        todo.update(base for base, result in self._results.items() if result.recost_at <= now)
+        if self._recost_due <= now:
+            due = NEVER
+            for base, result in self._results.items():
+                at = result.recost_at
+                if at <= now:
+                    todo.add(base)
+                elif at < due:
+                    due = at
+            self._recost_due = due
         costed = 0
         possible = 0
         limits = constants(ctx)
@@ -501,14 +516,13 @@ class Scanner:
             else:
                 result = self._assess(ctx, limits, base, legs)
             self._results[base] = result
+            if result.recost_at < self._recost_due:
+                self._recost_due = result.recost_at
             costed += result.pairs_costed
             possible += result.pairs_possible
         evaluated = len(todo)
         self._dirty = set()
-        viable: list[Opportunity] = []
-        for result in self._results.values():
-            viable.extend(result.viable)
-        viable.sort(key=_rank_key)
+        viable = self._rank(todo)
         rejected: list[Opportunity] = []
         if explain:
             for base, legs in self._by_base.items():
@@ -532,6 +546,19 @@ class Scanner:
         )
         self.last_result = scan_result
         return scan_result
+
+    def _rank(self, redone: set[str]) -> list[Opportunity]:
+        """Every result's viable opportunities, best first, once the assets in `redone` have new
+        results (or none): their entries are replaced, the others' kept with their keys."""
+        results = self._results
+        ranked = [entry for entry in self._ranked if entry[1].base not in redone]
+        for base in redone:
+            result = results.get(base)
+            if result is not None:
+                ranked.extend([(_rank_key(opp), opp) for opp in result.viable])
+        ranked.sort(key=_FIRST)  # keys end with the unique id: never a tie
+        self._ranked = ranked
+        return [opp for _, opp in ranked]
 
     def _assess(
         self, ctx: ScanContext, limits: ScreenConstants, base: str, legs: Mapping[MarketKey, LegRow]
@@ -604,6 +631,9 @@ class Scanner:
 
 def _group(kind: OpportunityType) -> str:
     return "cross" if kind in (OpportunityType.CROSS_PERP, OpportunityType.CEX_DEX) else kind.value
+
+
+_FIRST = itemgetter(0)
 
 
 def _rank_key(opp: Opportunity) -> tuple[float, float, str]:

@@ -54,6 +54,27 @@ def test_incremental_rescan_equals_a_fresh_scan(seed: int) -> None:
     assert _ranking(incremental) == _ranking(fresh)
 
 
+def test_the_ranking_of_many_rescans_equals_fresh_scans() -> None:
+    """A running scanner keeps the ranked entries of the assets it did not re-cost and merges the
+    new ones in: after each of several venues' updates it ranks as a fresh scan of the same data."""
+    market = build_market(NOW, n_venues=8, n_symbols=150, seed=11, history_points=6, book="heavy")
+    scanner = Scanner()
+    scanner.load(market.inputs)
+    scanner.scan(NOW)
+    quotes = {(q.venue, q.symbol): q for q in market.inputs.quotes}
+    at = NOW
+    for k, venue in enumerate(["bybit", "okx", "binanceusdm", "bybit", "hyperliquid"]):
+        at += timedelta(seconds=2)
+        rows = venue_update(list(quotes.values()), venue, at, changed_share=0.3, seed=k)
+        quotes.update({(r.venue, r.symbol): r for r in rows})
+        scanner.update_quotes(rows)
+        incremental = scanner.scan(at)
+        fresh = scan_inputs(replace(market.inputs, quotes=list(quotes.values()), now=at))
+        assert len(fresh.opportunities) > 30
+        assert incremental.stats.symbols_costed < fresh.stats.symbols_costed  # it did re-cost only some
+        assert _ranking(incremental) == _ranking(fresh), venue
+
+
 def _rows_of(market: SyntheticMarket, venue: str) -> list[FundingRate]:
     return [q for q in market.inputs.quotes if q.venue == venue]
 
@@ -143,6 +164,27 @@ def test_a_settlement_passing_recosts_without_new_data() -> None:
     assert before.break_even_hours == 19.0
     assert _only(after).break_even_hours == pytest.approx(23 + 59 / 60)
     assert _only(after).long.next_funding_ts == NOW + timedelta(hours=11)
+
+
+def test_a_scanner_recosts_each_asset_when_it_falls_due_as_a_full_look_would() -> None:
+    """The scanner skips looking through every result for one fallen due until the earliest due
+    time it knows of: over a day and a half of settlements (1 h, 4 h and 8 h venues) and periodic
+    re-costs it re-costs the same assets, and ranks the same, as one that looks every scan."""
+    market = build_market(NOW, n_venues=8, n_symbols=40, seed=5, history_points=6)
+    params = replace(StrategyParams(), max_quote_age_s=10**7)
+    lazy, looking = Scanner(params), Scanner(params)
+    lazy.load(market.inputs)
+    looking.load(market.inputs)
+    recosted = 0
+    for step in range(0, 36 * 60, 7):
+        at = NOW + timedelta(minutes=step)
+        looking._recost_due = datetime.min.replace(tzinfo=NOW.tzinfo)  # look through them all
+        mine, theirs = lazy.scan(at), looking.scan(at)
+        assert mine.stats == theirs.stats, at
+        assert _ranking(mine) == _ranking(theirs), at
+        assert [e.id for e in mine.expired] == [e.id for e in theirs.expired]
+        recosted += mine.stats.symbols_costed
+    assert recosted > 40 * 10  # settlements and periodic re-costs did fall due, many times
 
 
 def test_health_and_books_recost_only_what_they_touch() -> None:
