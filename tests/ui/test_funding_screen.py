@@ -31,11 +31,13 @@ from nexus_tui.market.funding_book import BookQuote, FundingBook
 from nexus_tui.market.refresh import FundingRefresher
 from nexus_tui.strategy.service import OpportunityService
 from nexus_tui.ui.app import NexusApp
+from nexus_tui.ui.screens.funding import FundingScreen
 from nexus_tui.ui.widgets.desk_header import UtcClock
 from nexus_tui.ui.widgets.funding_chart import FundingHistoryChart
 from nexus_tui.ui.widgets.funding_detail import HISTORY_GROUP, FundingDetail
 from nexus_tui.ui.widgets.venue_health_strip import VenueHealthStrip
 from nexus_tui.venues.sim import SimMarket, build_sim_market
+from tests.market.helpers import FakeVenue
 from tests.ui.conftest import PASSWORD, SIZE, FundingDeskView, MakeApp, settle, wait_until
 
 SEED = 7
@@ -567,3 +569,41 @@ def test_snapshot_of_the_funding_screen(
         await pilot.pause()
 
     assert snap_compare(sim.app, run_before=six_hours_later, terminal_size=SIZE)
+
+
+async def test_before_any_rate_the_status_says_whether_sources_are_failing(
+    make_app: MakeApp, nexus_home: Path, desk_clock: ManualClock
+) -> None:
+    okx, gate = FakeVenue("sim:okx", [], desk_clock), FakeVenue("sim:gate", [], desk_clock)
+    gate.fail = True
+
+    def build(config: NexusConfig) -> Engine:
+        bus = EventBus()
+        book = FundingBook(desk_clock, bus=bus)
+        engine = Engine(mode="sim", clock=desk_clock, venues=[okx, gate], bus=bus, funding_book=book)  # type: ignore[list-item]
+        refresher = FundingRefresher(book, desk_clock)
+        refresher.add_venue(okx)  # type: ignore[arg-type]
+        refresher.add_venue(gate)  # type: ignore[arg-type]
+        engine.funding_refresher = refresher  # not started: refreshed by hand
+        return engine
+
+    vault = Vault.create(nexus_home, PASSWORD, NexusConfig(ui=UIConfig(repaint_interval_ms=5000)))
+    app = make_app(vault=vault, engine_factory=build)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FundingScreen) and screen.engine is not None
+        refresher = screen.engine.funding_refresher
+        assert refresher is not None
+
+        async def status() -> str:
+            await refresher.refresh_all()
+            screen.repaint()
+            await pilot.pause()
+            return str(screen.query_one("#funding-status", Static).render())
+
+        assert "no funding rates yet: 1 of 2 sources failing so far (6 Events)" in await status()
+        okx.fail = True
+        assert "no funding rates: none of the 2 sources answers (6 Events says why)" in await status()
+        okx.fail = gate.fail = False
+        assert "no funding rates yet: waiting for the venues' first answer" in await status()

@@ -168,7 +168,7 @@ class FundingScreen(FilteredTableScreen):
         sort = SORT_TITLES.get(key) or f"{short_name(key)} rate"
         parts = [f"{utc(book.clock.now()):%H:%M:%S} UTC"]
         if not view.quotes:
-            parts.append("no funding rates yet: waiting for the venues' first answer")
+            parts.append(self._no_rates_yet())
         else:
             shown = f"{len(view.order)} of {view.total}" if len(view.order) != view.total else f"{view.total}"
             parts.append(f"{shown} assets × {len(view.venues)} venues ({view.quotes} rates)")
@@ -183,6 +183,17 @@ class FundingScreen(FilteredTableScreen):
         parts.append(f"by {sort} {arrow} (s)")
         # One line high whatever it says (app.tcss): no layout pass of the whole screen per repaint.
         self.query_one("#funding-status", Static).update(" · ".join(parts), layout=False)
+
+    def _no_rates_yet(self) -> str:
+        """Why the table is empty: still waiting, or every source failing (6 Events says why)."""
+        refresher = self.engine.funding_refresher if self.engine is not None else None
+        feeds = list(refresher.feeds.values()) if refresher is not None else []
+        failing = sum(1 for feed in feeds if feed.failures)
+        if feeds and failing == len(feeds):
+            return f"no funding rates: none of the {len(feeds)} sources answers (6 Events says why)"
+        if failing:
+            return f"no funding rates yet: {failing} of {len(feeds)} sources failing so far (6 Events)"
+        return "no funding rates yet: waiting for the venues' first answer"
 
     # -- selection -----------------------------------------------------------------------------
     @on(DataTable.RowHighlighted, "#funding-table")
