@@ -15,13 +15,13 @@ from textual.widgets.data_table import ColumnKey
 from nexus_tui.config.vault import Vault
 from nexus_tui.core.clock import ManualClock
 from nexus_tui.core.events import Event
-from nexus_tui.strategy.models import Opportunity, OpportunityType, ScanResult
+from nexus_tui.strategy.models import Opportunity, OpportunityType, ScanResult, ScanStats
 from nexus_tui.strategy.report import pct, usd
 from nexus_tui.strategy.service import EVENT
 from nexus_tui.ui.app import NexusApp
 from nexus_tui.ui.keys import OPPORTUNITY_BINDINGS
 from nexus_tui.ui.messages import EngineEvents
-from nexus_tui.ui.screens.opportunities import WAITING, OpportunitiesScreen
+from nexus_tui.ui.screens.opportunities import NO_RATES, NOTHING_PASSES, WAITING, OpportunitiesScreen
 from nexus_tui.ui.widgets.opportunity_cells import COLUMNS, Cells, row_cells
 from nexus_tui.ui.widgets.opportunity_table import OpportunityTable
 from tests.ui.conftest import SIZE, MakeApp, wait_until
@@ -297,3 +297,26 @@ async def test_the_venue_columns_widen_for_a_full_name_and_narrow_again() -> Non
         table.show(short)
         await pilot.pause()
         assert table.columns[ColumnKey("long")].width == 5 and table.selected_id == "b"
+
+
+async def test_an_empty_table_says_why_not_the_filter(app: NexusApp, desk: OpportunityDesk) -> None:
+    """No funding rates at all, rates but no trade worth making, or trades the filter hides:
+    the panel says which (only the last is the filter's doing)."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_opportunities(pilot)
+        now = desk.clock.now()
+        screen.show_scan(ScanResult(now, ()))
+        await pilot.pause()
+        assert detail_of(screen) == NO_RATES
+        stats = ScanStats(symbols=5, quotes=18, symbols_costed=5)
+        screen.show_scan(ScanResult(now, (), stats=stats))
+        await pilot.pause()
+        assert detail_of(screen).startswith(
+            "No trade clears the strategy's limits in this scan of 5 assets (18 funding rates), "
+            "net APR at least 10% after every cost."
+        )
+        scan = desk.scan()
+        await showing(pilot, screen, scan)
+        await pilot.press("plus", *["plus"] * 20)  # a minimum UOS nothing reaches
+        await pilot.pause()
+        assert detail_of(screen) == NOTHING_PASSES

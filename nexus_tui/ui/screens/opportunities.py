@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState
 
 from nexus_tui.strategy.models import Opportunity, OpportunityType, ScanResult
 from nexus_tui.strategy.params import StrategyParams
+from nexus_tui.strategy.report import pct
 from nexus_tui.strategy.service import EVENT as OPPORTUNITIES_UPDATED
 from nexus_tui.strategy.service import AssetExplanation
 from nexus_tui.ui.keys import OPPORTUNITY_BINDINGS
@@ -54,6 +55,14 @@ GONE_NOTE_S = 15.0  # how long the detail panel says why the opportunity being r
 NO_SERVICE = "This engine has no opportunity scanner."
 WAITING = "Scanning: the first ranked list appears once funding rates and markets are loaded."
 NOTHING_PASSES = "Nothing passes the filter: t, v, - or escape on the filter line widen it."
+NO_RATES = (
+    "No funding rates to scan: no venue has answered yet. The header shows each venue's health;"
+    " 6 Events says what failed."
+)
+NONE_VIABLE = (
+    "No trade clears the strategy's limits in this scan of {assets} assets ({rates} funding rates),"
+    " net APR at least {min_apr} after every cost. /ASSET (e.g. /btc) says why an asset has none."
+)
 EXPLAIN_GROUP = "opportunity-explain"
 
 
@@ -201,7 +210,7 @@ class OpportunitiesScreen(FilteredTableScreen):
         table = self.query_one(OpportunityTable)
         selected = table.selected_id
         opp = self._by_id.get(selected) if selected else None
-        empty = NOTHING_PASSES if self.scan else ""
+        empty = self._nothing_listed()
         # Said for a while, and only while it is still gone (a stale row can come back next scan).
         still_gone = self._gone_id not in self._by_id and time.monotonic() < self._gone_note_until
         note = self._gone_note if still_gone else ""
@@ -221,6 +230,19 @@ class OpportunitiesScreen(FilteredTableScreen):
             return
         detail.show(None, now, self.params, empty, note=note)
 
+    def _nothing_listed(self) -> str:
+        """What the panel says when no row is selected: why the table is empty."""
+        scan = self.scan
+        if scan is None:
+            return ""
+        if scan.opportunities:
+            return NOTHING_PASSES  # there are some: the filter hides them
+        if not scan.stats.quotes:
+            return NO_RATES
+        return NONE_VIABLE.format(
+            assets=scan.stats.symbols, rates=scan.stats.quotes, min_apr=pct(self.params.min_net_apr, 0)
+        )
+
     def _asset_words(self) -> tuple[str, ...]:
         """The words of the text filter while it leaves no row: the trader is asking about them."""
         if self.scan is None or self._passing or not self.view.text:
@@ -228,7 +250,7 @@ class OpportunitiesScreen(FilteredTableScreen):
         return tuple(self.view.text.split())
 
     def _unlisted_markup(self, words: tuple[str, ...]) -> str:
-        said = escape(NOTHING_PASSES)
+        said = escape(self._nothing_listed())
         if self._failure(words):
             return f"{said}\n{escape(self._failure(words))}"
         if self._answered != words:
