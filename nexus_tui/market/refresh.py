@@ -148,9 +148,15 @@ class FundingRefresher:
         if retry_attempts < 0 or retry_delay_s <= 0:
             raise ValueError("retry_attempts must be at least 0 and retry_delay_s positive")
         timeout_s = self._deadline(name, request_timeout_s)
-        feed = FeedState(name, fetch, interval_s or self.interval_s, None, timeout_s)
-        feed.retry_attempts = retry_attempts
-        feed.retry_delay_s = retry_delay_s
+        feed = FeedState(
+            name,
+            fetch,
+            interval_s or self.interval_s,
+            None,
+            timeout_s,
+            retry_attempts=retry_attempts,
+            retry_delay_s=retry_delay_s,
+        )
         self._add(feed)
 
     def _deadline(self, name: str, request_timeout_s: float | None) -> float:

@@ -172,10 +172,6 @@ def scan_text(result: ScanResult, limit: int | None = None) -> str:
 
 
 def _leg_text(leg: Leg) -> str:
-    return f"{leg.venue} {_short_rate(leg)}"
-
-
-def _short_rate(leg: Leg) -> str:
-    if leg.interval_hours is None:
-        return "spot"
-    return f"{float(leg.rate_hourly) * 100:+.4f}%/h"
+    """The leg's venue and its rate per hour (`spot` for a spot leg, which has no funding)."""
+    rate = "spot" if leg.interval_hours is None else f"{float(leg.rate_hourly) * 100:+.4f}%/h"
+    return f"{leg.venue} {rate}"
